@@ -1,0 +1,16 @@
+"""The registry of noise priors p_z that the generator maps into data space."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+# Each prior: (n, dim, generator) -> (n, dim) float32 tensor.
+NOISES: dict[str, Callable[[int, int, torch.Generator], torch.Tensor]] = {
+    "gaussian": lambda n, dim, g: torch.randn(n, dim, generator=g),
+    "uniform": lambda n, dim, g: torch.rand(n, dim, generator=g) * 2 - 1,   # U(-1, 1)
+}
+
+# Range of each prior's first two coordinates for drawing the generator's manifold:
+# +-2 std covers 95% of a Gaussian's mass; the uniform prior is bounded.
+NOISE_SPAN: dict[str, float] = {"gaussian": 2.0, "uniform": 1.0}
