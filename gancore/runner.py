@@ -13,7 +13,7 @@ from typing import Callable
 
 from gancore.config import TrainConfig
 from gancore.snapshot import Snapshot
-from gancore.trainer import Diverged, StructuralChange, Trainer, use_fast_float_mode
+from gancore.trainer import Diverged, StructuralChange, Trainer
 from gancore.views import Probe
 
 _ids = itertools.count(1)
@@ -176,7 +176,6 @@ class Runner:
         return False
 
     def _loop(self) -> None:
-        use_fast_float_mode()      # a per-thread CPU flag: set it in the training thread itself
         last_publish = last_metrics = self._clock()
         steps_at, time_at = self._trainer.step, self._clock()
         try:

@@ -1,6 +1,7 @@
 """The trainer: Algorithm 1 of Goodfellow et al. (2014) on a 2D target, one iteration at a time."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -39,13 +40,22 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def use_fast_float_mode() -> None:
-    """Flush denormal floats to zero in the calling thread.
+def fast_floats(method):
+    """Run a training method with denormal floats flushed to zero, then restore IEEE mode.
 
     Once D is confident its outputs and gradients underflow into denormals, which CPUs handle
     tens of times slower: without this, a run slows down by half exactly when it gets interesting.
+    The flag is per thread, and the caller's code (numpy, hypothesis) may rely on subnormals, so
+    it is set only while the engine computes.
     """
-    torch.set_flush_denormal(True)
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        torch.set_flush_denormal(True)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            torch.set_flush_denormal(False)
+    return wrapper
 
 
 def seeds_for(seed: int) -> dict[str, int]:
@@ -59,7 +69,6 @@ class Trainer:
 
     def __init__(self, config: TrainConfig):
         self.config = config.validate()
-        use_fast_float_mode()
         self.device = resolve_device(config.device)
         self.target: Target = make_target(config.target, config.target_params())
         seeds = seeds_for(config.seed)
@@ -141,6 +150,7 @@ class Trainer:
             self.opt_g.step()
         return {"loss_g": objective.detach(), "g_grad_norm": norm}
 
+    @fast_floats
     def iterate(self) -> dict[str, float]:
         """k D-steps then g_steps G-steps (D-only during the head start); records and returns stats."""
         c = self.config
@@ -152,10 +162,12 @@ class Trainer:
             stats.update(self.g_step(update=not head_start))
         return self._record(stats)
 
+    @fast_floats
     def step_d_only(self) -> dict[str, float]:
         """The app's "step D": one discriminator update, counted as an iteration."""
         return self._record(self.d_step())
 
+    @fast_floats
     def step_g_only(self) -> dict[str, float]:
         """The app's "step G": one generator update, counted as an iteration."""
         return self._record(self.g_step())

@@ -1,0 +1,108 @@
+"""The page's commands: keeping the session's runs in line with the settings, and the run controls."""
+from __future__ import annotations
+
+import streamlit as st
+
+from gancore import CapacityError, ConfigError, TrainConfig
+from playground.sessions import SessionRuns
+
+SPEEDS = {"1 / s": 1.0, "10 / s": 10.0, "100 / s": 100.0, "max": None}
+MESSAGE = "_controls_message"      # session key of a one-off notice for the next page run
+
+
+def say(kind: str, text: str) -> None:
+    """Queue a notice (info, warning, error) to show on the next page run."""
+    st.session_state.setdefault(MESSAGE, []).append((kind, text))
+
+
+def show_messages() -> None:
+    for kind, text in st.session_state.pop(MESSAGE, []):
+        getattr(st, kind)(text)
+
+
+def sync(runs: SessionRuns, config_a: TrainConfig, config_b: TrainConfig | None) -> None:
+    """Bring the runs in line with the settings: live fields in place, others by a fresh run."""
+    if config_b is None:
+        runs.drop("b")
+    elif not runs.has("b"):
+        # Entering compare mode: both runs restart together from the same initial weights.
+        playing = runs.get("a", config_a).running
+        runs.get("b", config_b)
+        runs.get("a", config_a).reset(config_a)
+        say("info", "Compare mode: both runs start from step 0 with the same seed and initial weights.")
+        if playing:
+            play(runs)
+    for name, config in (("a", config_a), ("b", config_b)):
+        if config is not None:
+            _apply(runs, name, config)
+
+
+def _apply(runs: SessionRuns, name: str, config: TrainConfig) -> None:
+    runner = runs.get(name, config)
+    if runner.config == config:
+        return
+    playing = runner.running
+    try:
+        kept = runner.update(config)
+    except (ConfigError, ValueError) as err:
+        say("error", f"Run {name.upper()} keeps its settings: {err}")
+        return
+    if not kept:
+        changed = sorted(k for k, v in config.to_dict().items() if v != runner.config.to_dict().get(k))
+        say("info", f"Run {name.upper()}: started a fresh run (a structural setting changed). {', '.join(changed)}")
+        if playing:
+            _play_one(runner, name)
+
+
+def names(runs: SessionRuns) -> list[str]:
+    return ["a", "b"] if runs.has("b") else ["a"]
+
+
+def _play_one(runner, name: str) -> None:
+    try:
+        runner.play()
+    except CapacityError as err:
+        say("warning", f"Run {name.upper()} cannot start: {err}")
+
+
+def play(runs: SessionRuns) -> None:
+    for name in names(runs):
+        _play_one(runs[name], name)
+
+
+def pause(runs: SessionRuns) -> None:
+    for name in names(runs):
+        runs[name].pause()
+
+
+def step(runs: SessionRuns, kind: str) -> None:
+    for name in names(runs):
+        runs[name].step(kind)
+
+
+def reset(runs: SessionRuns) -> None:
+    for name in names(runs):
+        runs[name].reset()
+
+
+def set_speed(runs: SessionRuns) -> None:
+    for name in names(runs):
+        runs[name].max_steps_per_s = SPEEDS[st.session_state["speed"]]
+
+
+def draw_controls(runs: SessionRuns) -> None:
+    """Play/pause, step, step D, step G, reset and speed, in one row."""
+    running = runs["a"].running
+    cols = st.columns([1.2, 1, 1, 1, 1, 2.2])
+    cols[0].button("⏸ Pause" if running else "▶ Play", key="play", on_click=pause if running else play,
+                   args=(runs,), type="primary", width="stretch")
+    cols[1].button("Step", key="step", on_click=step, args=(runs, "iteration"), width="stretch",
+                   help="One iteration of Algorithm 1: k D-steps, then the G-steps.")
+    cols[2].button("Step D", key="step_d", on_click=step, args=(runs, "d"), width="stretch",
+                   help="One discriminator update only.")
+    cols[3].button("Step G", key="step_g", on_click=step, args=(runs, "g"), width="stretch",
+                   help="One generator update only, through a D that is not updated.")
+    cols[4].button("Reset", key="reset", on_click=reset, args=(runs,), width="stretch",
+                   help="A fresh run from the same seed: same initial weights.")
+    cols[5].select_slider("speed (iterations / s)", list(SPEEDS), value="max", key="speed",
+                          on_change=set_speed, args=(runs,), label_visibility="collapsed")

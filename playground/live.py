@@ -1,0 +1,70 @@
+"""The live part of the page: fragments that redraw the runs' latest snapshots on a timer."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from gancore.snapshot import Snapshot
+from playground import controls
+from playground.figures import ViewOptions, charts, run_view
+from playground.live_chart import live_chart
+from playground.sessions import session_runs
+
+VIEW_EVERY_S = 0.1       # the run view: ten frames a second
+CHARTS_EVERY_S = 0.5     # the history charts carry more data and change slowly
+
+
+def _snapshots() -> dict[str, Snapshot]:
+    runs = session_runs()
+    return {name: runs[name].snapshot() for name in controls.names(runs)}
+
+
+def _fmt(v: float | None, spec: str = ".3f") -> str:
+    return "–" if v is None or not math.isfinite(v) else format(v, spec)
+
+
+@st.fragment(run_every=VIEW_EVERY_S)
+def run_views(opts: ViewOptions) -> None:
+    """Status line and D-surface view of each run, side by side in compare mode."""
+    snaps = _snapshots()
+    cols = st.columns(len(snaps))
+    for col, (name, snap) in zip(cols, snaps.items()):
+        with col:
+            _status(name, snap, compare=len(snaps) > 1)
+            title = f"{name.upper()}: {snap.config.loss}" if len(snaps) > 1 else ""
+            live_chart(run_view(snap, opts, title), key=f"view-{name}", height=520 if len(snaps) > 1 else 600)
+
+
+def _status(name: str, snap: Snapshot, compare: bool) -> None:
+    last = snap.last()
+    label = f"**Run {name.upper()}** · " if compare else ""
+    st.markdown(
+        f"{label}step **{snap.step:,}** · **{snap.steps_per_s:,.0f}** it/s · {snap.state} · "
+        f"D(real) {_fmt(last['d_real'])} · D(fake) {_fmt(last['d_fake'])} · "
+        f"‖∇G‖ {_fmt(last['g_grad_norm'], '.2e')}",
+        help="it/s: iterations of Algorithm 1 per second. D(real), D(fake): mean D output on the latest "
+             "minibatches (1/2 at equilibrium for the sigmoid and least-squares losses).")
+    if snap.failed:
+        st.error(f"Run {name.upper()} {snap.state}. The picture shows its last good step. Lower the learning "
+                 "rates, pick a stabler loss or add a gradient penalty, then press Reset.")
+        st.button("Reset this run", key=f"reset-failed-{name}", on_click=_reset_one, args=(name,))
+
+
+def _reset_one(name: str) -> None:
+    session_runs()[name].reset()
+
+
+@st.fragment(run_every=CHARTS_EVERY_S)
+def history_charts() -> None:
+    """Losses, D(real)/D(fake), gradient norms and divergences; two runs overlaid in compare mode."""
+    snaps = _snapshots()
+    live_chart(charts(snaps), key="charts", height=540)
+    rows = []
+    for name, snap in snaps.items():
+        m = snap.metrics
+        modes = f" · modes {_fmt(m['modes'], '.0f')}/{len(snap.centers)} · high quality {_fmt(m['hq'] and 100 * m['hq'], '.0f')}%" \
+            if snap.centers is not None else ""
+        rows.append(f"{name.upper()}: JS {_fmt(m['js'])} nats · sliced W1 {_fmt(m['w1'])}{modes}")
+    st.caption("  \n".join(rows) + "  \nJS and W1 compare 2,500 fakes with 2,500 real points; a mode counts as "
+               "captured when a high-quality sample (within 3σ of it) has it as nearest mode (VEEGAN).")

@@ -1,0 +1,120 @@
+"""The page's secondary panels: target picker, theory, the user's own points, and export."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import streamlit as st
+
+from gancore.snapshot import Snapshot
+from playground import controls
+from playground.live_chart import live_chart
+from playground.sessions import SessionRuns, session_runs
+from playground.theory import LANGUAGES, LiveNumbers, theory_sections
+from playground.thumbnails import pickable, thumbnail
+from playground.uploads import MAX_POINTS, UploadError, normalise, parse_points
+
+THUMBS_PER_ROW = 3
+# Thumbnail buttons carry the target's key: small type so "checkerboard" fits a third of the sidebar.
+PICKER_CSS = "<style>[class*='st-key-pick-'] button p {font-size: 0.72rem; white-space: nowrap;}" \
+             "[class*='st-key-pick-'] button {padding: 0 2px; min-height: 1.6rem;}</style>"
+DRAW_WINDOW = 2.5
+
+
+def _pick_target(prefix: str, key: str) -> None:
+    st.session_state[prefix + "target"] = key
+
+
+def target_picker(prefix: str) -> None:
+    """Thumbnails of every target, each with a button that picks it."""
+    with st.expander("Target distribution", expanded=True):
+        st.html(PICKER_CSS)
+        keys = pickable()
+        for row in range(0, len(keys), THUMBS_PER_ROW):
+            for col, key in zip(st.columns(THUMBS_PER_ROW), keys[row:row + THUMBS_PER_ROW]):
+                col.image(thumbnail(key), width="stretch")
+                col.button(key, key=f"pick-{key}", on_click=_pick_target, args=(prefix, key),
+                           width="stretch",
+                           type="primary" if st.session_state[prefix + "target"] == key else "secondary")
+
+
+def _live_numbers(snap: Snapshot) -> LiveNumbers:
+    last, c = snap.last(), snap.config
+    return LiveNumbers(step=snap.step, k=c.d_steps, g_steps=c.g_steps, loss=c.loss, d_real=last["d_real"],
+                       d_fake=last["d_fake"], g_grad_norm=last["g_grad_norm"], d_grad_norm=last["d_grad_norm"],
+                       batch_size=c.batch_size)
+
+
+@st.fragment(run_every=2.0)
+def theory_panel() -> None:
+    """The theory the playground teaches, with run A's current numbers filled in."""
+    lang = st.radio("language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="theory_lang",
+                    label_visibility="collapsed")
+    for title, body in theory_sections(lang, _live_numbers(session_runs()["a"].snapshot())):
+        st.subheader(title)
+        st.markdown(body)
+
+
+def _use_points(prefix: str, points: np.ndarray) -> None:
+    st.session_state["points"] = tuple((float(x), float(y)) for x, y in points)
+    st.session_state[prefix + "target"] = "points"
+
+
+def points_panel(prefix: str) -> None:
+    """Draw points by clicking, or upload a CSV; either becomes the 'points' target."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Draw**: click or drag on the canvas to add points, then train on them.")
+        version = st.session_state.setdefault("draw_version", 0)
+        drawn = live_chart(_canvas(), key=f"draw-{version}", height=360, click_to_add=True) or []
+        st.caption(f"{len(drawn)} points drawn (at least 3 needed).")
+        c1, c2 = st.columns(2)
+        c1.button("Train on these points", key="use_drawn", disabled=len(drawn) < 3,
+                  on_click=_use_points, args=(prefix, np.asarray(drawn, dtype=float).reshape(-1, 2)))
+        c2.button("Clear", key="clear_drawn", on_click=lambda: st.session_state.update(draw_version=version + 1))
+    with right:
+        st.markdown(f"**Upload** a CSV of x, y numbers (a header row is fine; up to {MAX_POINTS:,} points). "
+                    "Points are centred and scaled to fit the view.")
+        upload = st.file_uploader("CSV of 2D points", type=["csv", "txt"], key="upload")
+        if upload is not None:
+            try:
+                points = normalise(parse_points(upload.getvalue()), DRAW_WINDOW)
+            except UploadError as err:
+                st.error(f"{upload.name}: {err}. Your current run is unchanged.")
+            else:
+                st.success(f"{upload.name}: {len(points):,} points read.")
+                st.button("Train on uploaded points", key="use_upload", on_click=_use_points, args=(prefix, points))
+    if st.session_state["points"]:
+        st.caption("Drawn and uploaded points are not part of the shareable link; export the config to keep them.")
+
+
+def _canvas() -> dict:
+    r = [-DRAW_WINDOW, DRAW_WINDOW]
+    axis = {"range": r, "zeroline": True, "showgrid": True, "fixedrange": True}
+    return {"data": [{"type": "scatter", "x": [], "y": [], "mode": "markers"}],
+            "layout": {"xaxis": axis, "yaxis": {**axis, "scaleanchor": "x"}, "margin": {"l": 30, "r": 10, "t": 10, "b": 30},
+                       "showlegend": False}}
+
+
+def export_panel(runs: SessionRuns) -> None:
+    """Download run A's config as JSON and each run's history as CSV."""
+    snaps = {name: runs[name].snapshot() for name in controls.names(runs)}
+    cols = st.columns(len(snaps) + 1)
+    config = json.dumps(snaps["a"].config.to_dict(), indent=2)
+    cols[0].download_button("config.json (run A)", config, file_name="gan-playground-config.json",
+                            mime="application/json", key="dl_config")
+    for col, (name, snap) in zip(cols[1:], snaps.items()):
+        col.download_button(f"history.csv (run {name.upper()})", history_csv(snap), mime="text/csv",
+                            file_name=f"gan-playground-history-{name}.csv", key=f"dl_history_{name}")
+
+
+def history_csv(snap: Snapshot) -> str:
+    """The per-iteration history as CSV: one row per recorded window, the step first."""
+    names = list(snap.history)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(names)
+    writer.writerows(zip(*(snap.history[n].tolist() for n in names)))
+    return out.getvalue()

@@ -1,0 +1,62 @@
+"""Each browser session's runs, released when the session ends, under a server-wide cap."""
+from __future__ import annotations
+
+import os
+import threading
+
+import streamlit as st
+
+from gancore import Runner, Slots, TrainConfig
+
+# How many runs this server trains at once, over all sessions (compare mode uses two).
+MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
+# A run nobody has looked at for this long pauses itself: the watchdog behind the release hook,
+# for a tab that vanished without a clean disconnect.
+IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
+PUBLISH_EVERY_S = 0.1     # a new frame every 100 ms: the page refreshes at the same rate
+
+
+class SessionRuns:
+    """The runs of one browser session: "a" always, "b" in compare mode."""
+
+    def __init__(self, slots: Slots):
+        self._slots = slots
+        self._runners: dict[str, Runner] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, config: TrainConfig) -> Runner:
+        """The named run, created paused from `config` the first time it is asked for."""
+        with self._lock:
+            if name not in self._runners:
+                self._runners[name] = Runner(config, slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S,
+                                             publish_every_s=PUBLISH_EVERY_S)
+            return self._runners[name]
+
+    def __getitem__(self, name: str) -> Runner:
+        return self._runners[name]
+
+    def has(self, name: str) -> bool:
+        return name in self._runners
+
+    def drop(self, name: str) -> None:
+        with self._lock:
+            runner = self._runners.pop(name, None)
+        if runner is not None:
+            runner.close()
+
+    def close(self) -> None:
+        """Stop every run of the session (its threads end); called when the session goes away."""
+        with self._lock:
+            runners, self._runners = list(self._runners.values()), {}
+        for runner in runners:
+            runner.close()
+
+
+@st.cache_resource(show_spinner=False)
+def server_slots() -> Slots:
+    return Slots(MAX_RUNNERS)
+
+
+@st.cache_resource(scope="session", on_release=SessionRuns.close, show_spinner=False)
+def session_runs() -> SessionRuns:
+    return SessionRuns(server_slots())

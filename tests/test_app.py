@@ -1,0 +1,132 @@
+"""The page under Streamlit's AppTest: defaults, controls, live vs structural changes, compare, URL."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gancore import TrainConfig
+from gancore.config import TEXT_FIELDS
+
+APP = "../playground/app.py"
+
+
+def start(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def runs(at):
+    return at.session_state["_runs"]
+
+
+def widget(at, label):
+    for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle", "multiselect"):
+        for w in getattr(at.sidebar, kind):
+            if w.label == label:
+                return w
+    raise KeyError(label)
+
+
+def status(at, run="a"):
+    return runs(at)[run].snapshot()
+
+
+@pytest.fixture
+def at():
+    app = start()
+    yield app
+    runs(app).close()
+
+
+def test_defaults_render_without_exception_and_with_every_control(at):
+    assert not at.exception
+    labels = {b.label for b in at.button}
+    assert {"▶ Play", "Step", "Step D", "Step G", "Reset"} <= labels
+    assert status(at).config == TrainConfig()
+    assert at.markdown[0].value.startswith("step **0**")
+
+
+def test_every_setting_relevant_to_the_target_has_a_widget(at):
+    hidden = {"grid_spacing", "grid_std", "data_noise"}          # not used by ring8
+    for name in TEXT_FIELDS:
+        if name not in hidden:
+            widget(at, name)
+    with pytest.raises(KeyError):
+        widget(at, "grid_std")
+
+
+def test_step_buttons_advance_the_run_and_reset_returns_to_zero(at):
+    at.button(key="step").click().run()
+    assert status(at).step == 1 and "step **1**" in at.markdown[0].value
+    at.button(key="step_d").click().run()
+    at.button(key="step_g").click().run()
+    assert status(at).step == 3
+    at.button(key="reset").click().run()
+    assert status(at).step == 0
+
+
+def test_play_starts_background_training_and_pause_stops_it(at):
+    at.button(key="play").click().run()
+    assert runs(at)["a"].running
+    assert at.button(key="play").label == "⏸ Pause"
+    at.button(key="play").click().run()
+    assert not runs(at)["a"].running
+
+
+def test_live_setting_changes_the_run_without_resetting_it(at):
+    at.button(key="step").click().run()
+    at.button(key="step").click().run()
+    widget(at, "d_lr").set_value(0.01).run()
+    widget(at, "loss").set_value("hinge").run()
+    snap = runs(at)["a"]
+    assert snap.config.d_lr == 0.01 and snap.config.loss == "hinge" and status(at).step == 2
+    assert at.query_params["d_lr"] == "0.01"
+
+
+def test_structural_setting_starts_a_fresh_run_and_says_so(at):
+    at.button(key="step").click().run()
+    widget(at, "g_layers").set_value(3).run()
+    assert status(at).step == 0 and runs(at)["a"].config.g_layers == 3
+    assert any("fresh run" in i.value for i in at.info)
+
+
+def test_target_thumbnail_button_picks_the_target(at):
+    at.button(key="pick-moons").click().run()
+    assert runs(at)["a"].config.target == "moons"
+    widget(at, "data_noise")          # moons' own parameter now shows
+
+
+def test_compare_mode_runs_two_with_same_weights_differing_in_loss(at):
+    widget(at, "compare run A with run B").set_value(True).run()
+    a, b = runs(at)["a"], runs(at)["b"]
+    assert (a.config.loss, b.config.loss) == ("nonsaturating", "minimax")
+    assert a.config.replace(loss="minimax") == b.config
+    assert at.query_params["compare"] == "1" and at.query_params["b.loss"] == "minimax"
+    at.button(key="step").click().run()
+    assert a.snapshot().step == b.snapshot().step == 1
+    widget(at, "compare run A with run B").set_value(False).run()
+    assert not runs(at).has("b")
+
+
+def test_url_settings_are_applied_and_bad_ones_ignored_with_a_notice():
+    at = start(d_lr="0.05", loss="minimax", g_width="99999", d_steps="abc", bogus="1", seed="7")
+    config = runs(at)["a"].config
+    assert (config.d_lr, config.loss, config.seed) == (0.05, "minimax", 7)
+    assert config.g_width == TrainConfig().g_width and config.d_steps == TrainConfig().d_steps
+    notes = " ".join(w.value for w in at.warning)
+    assert "g_width" in notes and "d_steps" in notes and "bogus" in notes
+    assert not at.exception
+    runs(at).close()
+
+
+def test_url_compare_mode_reproduces_both_runs():
+    at = start(compare="1", **{"b.d_steps": "5"})
+    assert runs(at)["b"].config.d_steps == 5 and runs(at)["a"].config.d_steps == 1
+    runs(at).close()
+
+
+def test_garbage_url_never_shows_a_traceback():
+    at = start(target="../../etc/passwd", compare="yes", **{"b.loss": "nope", "b.g_width": "-3", "batch_size": "nan"})
+    assert not at.exception
+    assert runs(at)["a"].config == TrainConfig()
+    runs(at).close()
