@@ -22,7 +22,7 @@ import plotly
 from streamlit.components.v1 import declare_component
 from streamlit.components.v1.custom_component import CustomComponent
 
-SIGNIFICANT_DIGITS = 4  # relative to an array's largest value: plenty for a picture, small on the wire
+SIGNIFICANT_DIGITS = 4  # plenty for a picture, and short on the wire
 UIREVISION = "live-chart"  # any constant works: Plotly keeps zoom/pan while it does not change
 
 _FRONTEND_DIR = Path(__file__).with_name("live_chart_frontend")
@@ -44,7 +44,7 @@ def live_chart(
     first click. The points live in the browser: change `key` to start a fresh, empty chart.
     """
     payload = to_payload(figure, click_to_add=click_to_add)
-    return _component()(figure=payload, height=height, click_to_add=click_to_add, key=key, default=None)
+    return _component()(figure=payload, height=height, click_to_add=click_to_add, key=key)
 
 
 def to_payload(figure: dict[str, Any], *, click_to_add: bool = False) -> dict[str, Any]:
@@ -88,16 +88,20 @@ def _array_to_list(array: np.ndarray) -> list[Any]:
 
 
 def _round_significant(array: np.ndarray) -> np.ndarray:
-    """Round to SIGNIFICANT_DIGITS of the array's largest magnitude (one decimal count for all).
+    """Round each value to SIGNIFICANT_DIGITS, as float(f"{x:.4g}") would, but for a whole array.
 
-    np.round divides by an exact power of ten, so each result is the double nearest a short
-    decimal and its JSON text stays short ("0.1235", not "0.12350000000000001").
+    Scaling by an exact power of ten, rounding, then undoing the scale with the same power gives
+    the double nearest the short decimal, so its JSON text stays short ("0.1235", not
+    "0.12350000000000001").
     """
-    magnitudes = np.abs(array[np.isfinite(array)])
-    if magnitudes.size == 0 or magnitudes.max() == 0:
-        return array
-    decimals = SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(magnitudes.max()))
-    return np.round(array, decimals)
+    nonzero = np.isfinite(array) & (array != 0)
+    exponent = np.zeros(array.shape, dtype=np.int64)
+    exponent[nonzero] = np.floor(np.log10(np.abs(array[nonzero])))
+    # Digits to keep after the decimal point; capped so 10**decimals stays finite for subnormals.
+    decimals = np.minimum(SIGNIFICANT_DIGITS - 1 - exponent, 300)
+    up = 10.0 ** np.maximum(decimals, 0)  # one of up/down is 1, the other an exact power of ten
+    down = 10.0 ** np.maximum(-decimals, 0)
+    return np.rint(array * up / down) * down / up
 
 
 @functools.cache
