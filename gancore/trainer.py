@@ -15,6 +15,13 @@ from gancore.noise import NOISES
 from gancore.optim import OPTIMIZERS, set_hyperparameters
 from gancore.targets import Target, make_target
 
+# One intra-op thread. These networks are tiny: a second thread gains at most 6% on a quiet
+# 2-core machine, but OpenMP's busy-waiting makes a run 10-100x slower when the cores are busy
+# (a browser, a second run, the web server), and the same seed gives the same run only at a fixed
+# thread count (benchmarks/ measures both). Set once, for every trainer in the process.
+TORCH_THREADS = 1
+torch.set_num_threads(TORCH_THREADS)
+
 # Real minibatches are drawn from the target this many at a time: one numpy call and one
 # tensor copy per 64 steps instead of per step. Every batch is still a fresh sample.
 _POOL_BATCHES = 64
