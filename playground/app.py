@@ -111,8 +111,12 @@ def main() -> None:
             st.query_params.from_dict(params)
     controls.show_messages()
     controls.draw_controls(runs)
-    live.run_views(opts)
-    live.history_charts()
+    # Each timed fragment in a container of its own: a full rerun that lands on a fragment's tick
+    # otherwise can leave the elements after it hidden (seen in Streamlit 1.67).
+    with st.container():
+        live.run_views(opts)
+    with st.container():
+        live.history_charts()
     tabs = st.tabs(["Theory", "Your own points", "Export"])
     with tabs[0]:
         theory_panel()

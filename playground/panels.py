@@ -60,40 +60,59 @@ def theory_panel() -> None:
 def _use_points(prefix: str, points: np.ndarray) -> None:
     st.session_state["points"] = tuple((float(x), float(y)) for x, y in points)
     st.session_state[prefix + "target"] = "points"
+    st.session_state["_points_changed"] = True
 
 
 def points_panel(prefix: str) -> None:
     """Draw points by clicking, or upload a CSV; either becomes the 'points' target."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Draw**: click or drag on the canvas to add points, then train on them.")
-        version = st.session_state.setdefault("draw_version", 0)
-        drawn = live_chart(_canvas(), key=f"draw-{version}", height=360, click_to_add=True) or []
-        st.caption(f"{len(drawn)} points drawn (at least 3 needed).")
-        c1, c2 = st.columns(2)
-        c1.button("Train on these points", key="use_drawn", disabled=len(drawn) < 3,
-                  on_click=_use_points, args=(prefix, np.asarray(drawn, dtype=float).reshape(-1, 2)))
-        c2.button("Clear", key="clear_drawn", on_click=lambda: st.session_state.update(draw_version=version + 1))
+        _draw_panel(prefix)
     with right:
-        st.markdown(f"**Upload** a CSV of x, y numbers (a header row is fine; up to {MAX_POINTS:,} points). "
-                    "Points are centred and scaled to fit the view.")
-        upload = st.file_uploader("CSV of 2D points", type=["csv", "txt"], key="upload")
-        if upload is not None:
-            try:
-                points = normalise(parse_points(upload.getvalue()), DRAW_WINDOW)
-            except UploadError as err:
-                st.error(f"{upload.name}: {err}. Your current run is unchanged.")
-            else:
-                st.success(f"{upload.name}: {len(points):,} points read.")
-                st.button("Train on uploaded points", key="use_upload", on_click=_use_points, args=(prefix, points))
+        _upload_panel(prefix)
     if st.session_state["points"]:
-        st.caption("Drawn and uploaded points are not part of the shareable link; export the config to keep them.")
+        st.caption(f"Training on your {len(st.session_state['points']):,} points. They are not part of the "
+                   "shareable link; export the config to keep them.")
 
 
-def _canvas() -> dict:
+@st.fragment
+def _draw_panel(prefix: str) -> None:
+    # A fragment of its own: each stroke reruns only this part, never the page (a full rerun racing
+    # the live views' timers can re-create their charts).
+    st.markdown("**Draw**: click or drag on the canvas to add points, then train on them.")
+    key = f"draw-{st.session_state.setdefault('draw_version', 0)}"
+    drawn = live_chart(_canvas(st.session_state.get(key) or []), key=key, height=360, click_to_add=True) or []
+    st.caption(f"{len(drawn)} points drawn (at least 3 needed).")
+    c1, c2 = st.columns(2)
+    c1.button("Train on these points", key="use_drawn", disabled=len(drawn) < 3,
+              on_click=_use_points, args=(prefix, np.asarray(drawn, dtype=float).reshape(-1, 2)))
+    c2.button("Clear", key="clear_drawn",
+              on_click=lambda: st.session_state.update(draw_version=st.session_state["draw_version"] + 1))
+    if st.session_state.pop("_points_changed", False):
+        st.rerun()          # the whole page: the target changed
+
+
+def _upload_panel(prefix: str) -> None:
+    st.markdown(f"**Upload** a CSV of x, y numbers (a header row is fine; up to {MAX_POINTS:,} points). "
+                "Points are centred and scaled to fit the view.")
+    upload = st.file_uploader("CSV of 2D points", type=["csv", "txt"], key="upload")
+    if upload is None:
+        return
+    try:
+        points = normalise(parse_points(upload.getvalue()), DRAW_WINDOW)
+    except UploadError as err:
+        st.error(f"{upload.name}: {err}. Your current run is unchanged.")
+    else:
+        st.success(f"{upload.name}: {len(points):,} points read.")
+        st.button("Train on uploaded points", key="use_upload", on_click=_use_points, args=(prefix, points))
+
+
+def _canvas(points: list) -> dict:
+    xy = np.asarray(points, dtype=float).reshape(-1, 2)
     r = [-DRAW_WINDOW, DRAW_WINDOW]
     axis = {"range": r, "zeroline": True, "showgrid": True, "fixedrange": True}
-    return {"data": [{"type": "scatter", "x": [], "y": [], "mode": "markers"}],
+    return {"data": [{"type": "scatter", "x": xy[:, 0], "y": xy[:, 1], "mode": "markers",
+                      "marker": {"color": "#1b7837", "size": 7}}],
             "layout": {"xaxis": axis, "yaxis": {**axis, "scaleanchor": "x"}, "margin": {"l": 30, "r": 10, "t": 10, "b": 30},
                        "showlegend": False}}
 
