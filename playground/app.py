@@ -14,6 +14,9 @@ from playground.panels import export_panel, points_panel, target_picker, theory_
 from playground.sessions import session_runs  # noqa: E402
 
 A, B = "cfg.", "b."
+# Streamlit fades elements while a rerun is pending; at ten fragment runs a second that fade
+# flickers over the live views. Their content is always the latest frame, so keep them opaque.
+NO_STALE_FADE = "<style>[data-stale='true'] {opacity: 1 !important; transition: none !important;}</style>"
 
 
 def first_visit() -> None:
@@ -90,6 +93,7 @@ def build_configs(values: dict, overrides: dict) -> tuple[TrainConfig, TrainConf
 
 def main() -> None:
     st.set_page_config(page_title="GAN Playground", page_icon="🎲", layout="wide")
+    st.html(NO_STALE_FADE)
     first_visit()
     values, overrides, opts = sidebar()
     runs = session_runs()

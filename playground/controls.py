@@ -1,13 +1,33 @@
 """The page's commands: keeping the session's runs in line with the settings, and the run controls."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from gancore import CapacityError, ConfigError, TrainConfig
 from playground.sessions import SessionRuns
 
 SPEEDS = {"1 / s": 1.0, "10 / s": 10.0, "100 / s": 100.0, "max": None}
 MESSAGE = "_controls_message"      # session key of a one-off notice for the next page run
+
+
+def page_run_only(command):
+    """Run a page-level button's command only in a page run, never in a fragment's run.
+
+    With timed fragments, a click's trigger can reach the server twice: in a fragment rerun that
+    overtakes the page rerun, then in the page rerun (seen with Streamlit 1.67 at 10 Hz: one click
+    on Step made two steps). These buttons live outside every fragment, so their own run is the
+    page's; the fragment-run call is the echo.
+    """
+    @functools.wraps(command)
+    def wrapper(*args):
+        ctx = get_script_run_ctx()
+        if ctx is not None and ctx.fragment_ids_this_run:
+            return
+        command(*args)
+    return wrapper
 
 
 def say(kind: str, text: str) -> None:
@@ -65,21 +85,25 @@ def _play_one(runner, name: str) -> None:
         say("warning", f"Run {name.upper()} cannot start: {err}")
 
 
+@page_run_only
 def play(runs: SessionRuns) -> None:
     for name in names(runs):
         _play_one(runs[name], name)
 
 
+@page_run_only
 def pause(runs: SessionRuns) -> None:
     for name in names(runs):
         runs[name].pause()
 
 
+@page_run_only
 def step(runs: SessionRuns, kind: str) -> None:
     for name in names(runs):
         runs[name].step(kind)
 
 
+@page_run_only
 def reset(runs: SessionRuns) -> None:
     for name in names(runs):
         runs[name].reset()

@@ -1,0 +1,134 @@
+"""The real app in headless Chromium against `streamlit run`: live training, live and structural
+changes, compare mode, shareable links, divergence."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from conftest import REPO_ROOT, assert_no_exception, wait_for_app
+from playwright.sync_api import Page, expect
+
+APP = REPO_ROOT / "playground" / "app.py"
+SHOTS = Path("/tmp/gan-playground-shots")
+
+
+def step_of(page: Page, run: str = "") -> int:
+    """The step counter of the run's status line (run "" = the only run, "A"/"B" in compare mode)."""
+    line = page.get_by_text(re.compile(rf"{'Run ' + run + ' · ' if run else ''}step [\d,]+ ·")).first.inner_text()
+    return int(re.search(r"step ([\d,]+)", line).group(1).replace(",", ""))
+
+
+def wait_until(condition, timeout: float = 20.0, every: float = 0.2) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    # Read from the page itself: the sync API's page.url only catches up while Playwright is called.
+    return parse_qs(page.evaluate("() => location.search").lstrip("?"))
+
+
+def view_meta(page: Page, key: str = "view-a"):
+    """The step of the frame the run view last drew (the figure's layout.meta), read in its iframe."""
+    iframe = page.locator(f".st-key-{key} iframe")
+    expect(iframe).to_be_visible(timeout=30_000)
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function("() => window.__liveChart?.newPlots >= 1", timeout=30_000)
+    return frame.evaluate("() => window.__liveChart.lastMeta")
+
+
+@pytest.fixture
+def app(streamlit_server, page: Page):
+    base = streamlit_server(APP)
+
+    def open_(query: str = "") -> Page:
+        page.goto(f"{base}/{query}")
+        wait_for_app(page)
+        expect(page.get_by_text(re.compile(r"step [\d,]+ ·")).first).to_be_visible(timeout=30_000)
+        return page
+    return open_
+
+
+def test_page_loads_and_play_makes_the_counter_and_the_plot_move(app):
+    page = app()
+    assert_no_exception(page)
+    assert step_of(page) == 0 and view_meta(page) == 0
+    page.get_by_role("button", name="▶ Play").click()
+    assert wait_until(lambda: step_of(page) > 50), "the step counter did not move"
+    assert wait_until(lambda: (view_meta(page) or 0) > 50), "the plot did not move"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "playing.png"), full_page=True)
+    assert_no_exception(page)
+
+
+def test_changing_a_learning_rate_mid_run_keeps_the_step_count(app):
+    page = app()
+    page.get_by_role("button", name="▶ Play").click()
+    assert wait_until(lambda: step_of(page) > 100)
+    slider = page.locator(".st-key-cfg-d_lr input[type=range]")
+    slider.focus()
+    page.keyboard.press("ArrowRight")          # one notch up the log scale: 0.001 -> 0.002
+    assert wait_until(lambda: query(page).get("d_lr") == ["0.002"])
+    before = step_of(page)
+    time.sleep(1.0)
+    assert step_of(page) >= before > 100          # kept going from where it was
+    assert_no_exception(page)
+
+
+def test_a_structural_change_starts_a_fresh_run(app):
+    page = app()
+    page.get_by_role("button", name="Step", exact=True).click()
+    assert wait_until(lambda: step_of(page) == 1)
+    page.locator(".st-key-pick-moons button").click()
+    expect(page.get_by_text("started a fresh run")).to_be_visible(timeout=20_000)
+    assert step_of(page) == 0
+    assert query(page)["target"] == ["moons"]
+
+
+def test_compare_mode_shows_two_live_views(app):
+    page = app("?compare=1&b.loss=minimax")
+    page.get_by_role("button", name="▶ Play").click()
+    assert wait_until(lambda: step_of(page, "A") > 30 and step_of(page, "B") > 30)
+    assert wait_until(lambda: (view_meta(page, "view-a") or 0) > 30 and (view_meta(page, "view-b") or 0) > 30)
+    expect(page.get_by_text(re.compile(r"^Run B · step")).first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "compare.png"), full_page=True)
+    assert_no_exception(page)
+
+
+def test_a_shared_link_reproduces_the_settings(app, browser):
+    page = app("?loss=hinge&d_steps=3&seed=7&target=grid25")
+    expect(page.get_by_role("combobox", name="loss")).to_have_value(re.compile("^hinge"))
+    expect(page.get_by_role("combobox", name="target")).to_have_value("grid25")
+    link = page.evaluate("() => location.href")
+    other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    other.goto(link)
+    wait_for_app(other)
+    expect(other.get_by_role("combobox", name="loss")).to_have_value(re.compile("^hinge"))
+    expect(other.get_by_role("combobox", name="target")).to_have_value("grid25")
+    expect(other.locator(".st-key-cfg-seed input")).to_have_value("7")
+    other.context.close()
+
+
+def test_bad_link_values_are_ignored_with_a_notice(app):
+    page = app("?d_lr=-5&g_width=abc&loss=nope&compare=maybe")
+    expect(page.get_by_text(re.compile("ignored d_lr"))).to_be_visible()
+    expect(page.get_by_text(re.compile("ignored g_width"))).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_a_diverging_run_shows_a_message_and_a_reset_not_a_traceback(app):
+    page = app("?d_optimizer=sgd&g_optimizer=sgd&d_lr=10&g_lr=10&loss=wgan-gp&gp_weight=0")
+    page.get_by_role("button", name="▶ Play").click()
+    expect(page.get_by_text(re.compile(r"diverged at step \d+")).first).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("button", name="Reset this run")).to_be_visible()
+    assert_no_exception(page)
+    page.get_by_role("button", name="Reset this run").click()
+    expect(page.get_by_role("button", name="Reset this run")).to_have_count(0, timeout=20_000)
+    assert step_of(page) == 0
