@@ -118,8 +118,8 @@ def draw_controls(runs: SessionRuns) -> None:
     """Play/pause, step, step D, step G, reset and speed, in one row."""
     running = runs["a"].running
     cols = st.columns([1.2, 1, 1, 1, 1, 2.2])
-    cols[0].button("⏸ Pause" if running else "▶ Play", key="play", on_click=pause if running else play,
-                   args=(runs,), type="primary", width="stretch")
+    cols[0].button("Pause" if running else "Play", key="play", on_click=pause if running else play, args=(runs,),
+                   icon=":material/pause:" if running else ":material/play_arrow:", type="primary", width="stretch")
     cols[1].button("Step", key="step", on_click=step, args=(runs, "iteration"), width="stretch",
                    help="One iteration of Algorithm 1: k D-steps, then the G-steps.")
     cols[2].button("Step D", key="step_d", on_click=step, args=(runs, "d"), width="stretch",

@@ -41,7 +41,7 @@ def at():
 def test_defaults_render_without_exception_and_with_every_control(at):
     assert not at.exception
     labels = {b.label for b in at.button}
-    assert {"▶ Play", "Step", "Step D", "Step G", "Reset"} <= labels
+    assert {"Play", "Step", "Step D", "Step G", "Reset"} <= labels
     assert status(at).config == TrainConfig()
     assert at.markdown[0].value.startswith("step **0**")
 
@@ -68,7 +68,7 @@ def test_step_buttons_advance_the_run_and_reset_returns_to_zero(at):
 def test_play_starts_background_training_and_pause_stops_it(at):
     at.button(key="play").click().run()
     assert runs(at)["a"].running
-    assert at.button(key="play").label == "⏸ Pause"
+    assert at.button(key="play").label == "Pause"
     at.button(key="play").click().run()
     assert not runs(at)["a"].running
 

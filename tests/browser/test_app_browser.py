@@ -60,7 +60,7 @@ def test_page_loads_and_play_makes_the_counter_and_the_plot_move(app):
     page = app()
     assert_no_exception(page)
     assert step_of(page) == 0 and view_meta(page) == 0
-    page.get_by_role("button", name="▶ Play").click()
+    page.locator(".st-key-play button").click()
     assert wait_until(lambda: step_of(page) > 50), "the step counter did not move"
     assert wait_until(lambda: (view_meta(page) or 0) > 50), "the plot did not move"
     SHOTS.mkdir(exist_ok=True)
@@ -70,7 +70,7 @@ def test_page_loads_and_play_makes_the_counter_and_the_plot_move(app):
 
 def test_changing_a_learning_rate_mid_run_keeps_the_step_count(app):
     page = app()
-    page.get_by_role("button", name="▶ Play").click()
+    page.locator(".st-key-play button").click()
     assert wait_until(lambda: step_of(page) > 100)
     slider = page.locator(".st-key-cfg-d_lr input[type=range]")
     slider.focus()
@@ -94,7 +94,7 @@ def test_a_structural_change_starts_a_fresh_run(app):
 
 def test_compare_mode_shows_two_live_views(app):
     page = app("?compare=1&b.loss=minimax")
-    page.get_by_role("button", name="▶ Play").click()
+    page.locator(".st-key-play button").click()
     assert wait_until(lambda: step_of(page, "A") > 30 and step_of(page, "B") > 30)
     assert wait_until(lambda: (view_meta(page, "view-a") or 0) > 30 and (view_meta(page, "view-b") or 0) > 30)
     expect(page.get_by_text(re.compile(r"^Run B · step")).first).to_be_visible()
@@ -125,7 +125,7 @@ def test_bad_link_values_are_ignored_with_a_notice(app):
 
 def test_a_diverging_run_shows_a_message_and_a_reset_not_a_traceback(app):
     page = app("?d_optimizer=sgd&g_optimizer=sgd&d_lr=10&g_lr=10&loss=wgan-gp&gp_weight=0")
-    page.get_by_role("button", name="▶ Play").click()
+    page.locator(".st-key-play button").click()
     expect(page.get_by_text(re.compile(r"diverged at step \d+")).first).to_be_visible(timeout=20_000)
     expect(page.get_by_role("button", name="Reset this run")).to_be_visible()
     assert_no_exception(page)
