@@ -11,8 +11,7 @@ from typing import Callable
 
 import torch
 
-from benchmarks import breakdown, compare, engine, live, memory, scaling
-from benchmarks.browser import browser_frames
+from benchmarks import breakdown, browser, compare, engine, live, memory, scaling
 from benchmarks.budget import FULL, QUICK, Budget
 from benchmarks.report import Section, machine, print_header, print_section, print_summary, write_json
 from benchmarks.timing import cpu_share
@@ -25,9 +24,10 @@ SECTIONS: dict[str, Callable[[Budget, Args], Section]] = {
     "scaling": lambda budget, args: scaling.measure(budget, args.device),
     "memory": lambda budget, args: memory.measure(
         budget.memory_s if args.memory_minutes is None else args.memory_minutes * 60),
+    "browser": lambda budget, args: browser.measure(budget),
     "profile": lambda budget, args: breakdown.measure(budget),      # only with --profile or --only profile
 }
-DEFAULT = ("engine", "live", "compare", "scaling", "memory")
+DEFAULT = ("engine", "live", "compare", "scaling", "memory", "browser")
 
 
 def parse(argv: list[str] | None) -> Args:
@@ -63,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
         print_section(section)
         sections.append(section)
     print()
-    browser_frames()
     print_summary(sections)
     print(f"\nTotal {time.perf_counter() - started:.0f} s; CPU share of one core at the end: {cpu_share():.2f}")
     if args.json:

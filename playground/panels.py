@@ -80,6 +80,9 @@ def _draw_panel(prefix: str) -> None:
     # A fragment of its own: each stroke reruns only this part, never the page (a full rerun racing
     # the live views' timers can re-create their charts).
     st.markdown("**Draw**: click or drag on the canvas to add points, then train on them.")
+    # The canvas is a chart of its own (plotly.js loads in its iframe): made only when asked for.
+    if not st.toggle("open the drawing canvas", key="draw_open"):
+        return
     key = f"draw-{st.session_state.setdefault('draw_version', 0)}"
     drawn = live_chart(_canvas(st.session_state.get(key) or []), key=key, height=360, click_to_add=True) or []
     st.caption(f"{len(drawn)} points drawn (at least 3 needed).")

@@ -97,8 +97,10 @@ def streamlit_server(tmp_path: Path) -> Iterator[StreamlitServer]:
             )
         processes.append(process)
         _wait_healthy(url, process, log)
+        start.pids[url] = process.pid
         return url
 
+    start.pids = {}           # base URL -> server process id, for tests that watch the server
     yield start
     for process in processes:
         _stop(process)
