@@ -6,6 +6,8 @@ its last good snapshot. The thread exists only while the run plays; a paused run
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import threading
 import time
@@ -19,6 +21,16 @@ from gancore.views import Probe
 _ids = itertools.count(1)
 THREAD_PREFIX = "gan-runner-"
 CHUNK_S = 0.01          # train this long between looks at commands and the clock
+
+
+def _name_os_thread(name: str) -> None:
+    """Give the calling thread its name at the OS level too (Linux), so `top -H`, /proc and the
+    tests that count a server's training threads from outside can tell runner threads apart."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)          # 15 = PR_SET_NAME
+    except (OSError, AttributeError, TypeError):
+        pass                                                # other systems: the Python name is enough
 
 
 class Slots:
@@ -176,6 +188,7 @@ class Runner:
         return False
 
     def _loop(self) -> None:
+        _name_os_thread(threading.current_thread().name)
         last_publish = last_metrics = self._clock()
         steps_at, time_at = self._trainer.step, self._clock()
         try:
