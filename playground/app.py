@@ -2,6 +2,8 @@
 import sys
 from pathlib import Path
 
+sys.setswitchinterval(0.001)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from anywhere: gancore is beside us
 
 import streamlit as st  # noqa: E402
@@ -101,19 +103,23 @@ def main() -> None:
     st.title("GAN Playground")
     st.caption("Watch a generative adversarial network learn a 2D distribution, live. Green: real data and "
                "where D says *real*; magenta: G's fakes; purple: where D says *fake*; white: D = 1/2.")
+    # Notices come and go; in a container of their own they never shift the elements below,
+    # which would make Streamlit re-create the live charts' iframes.
+    notices = st.container()
     for notice in st.session_state.get("_url_notices", ()):
-        st.warning(f"Link: {notice}. The default is used instead.")
+        notices.warning(f"Link: {notice}. The default is used instead.")
     try:
         config_a, config_b = build_configs(values, overrides)
     except ConfigError as err:
-        st.error(f"Settings not applied, the run keeps its current ones: {err}")
+        notices.error(f"Settings not applied, the run keeps its current ones: {err}")
         config_a, config_b = runs.get("a", TrainConfig()).config, None
     else:
         controls.sync(runs, config_a, config_b)
         params = urlstate.write(urlstate.PageState(config_a, config_b is not None, overrides))
         if params != st.query_params.to_dict():
             st.query_params.from_dict(params)
-    controls.show_messages()
+    with notices:
+        controls.show_messages()
     controls.draw_controls(runs)
     # Each timed fragment in a container of its own: a full rerun that lands on a fragment's tick
     # otherwise can leave the elements after it hidden (seen in Streamlit 1.67).

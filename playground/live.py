@@ -11,8 +11,8 @@ from playground.figures import ViewOptions, charts, run_view
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
 
-VIEW_EVERY_S = 0.1       # the run view: ten frames a second
-CHARTS_EVERY_S = 0.5     # the history charts carry more data and change slowly
+VIEW_EVERY_S = 0.1       # the run view: ten frames a second at most
+CHARTS_EVERY_S = 1.0     # the history charts carry more data and change slowly
 
 
 def _snapshots() -> dict[str, Snapshot]:
@@ -31,7 +31,8 @@ def run_views(opts: ViewOptions) -> None:
     cols = st.columns(len(snaps))
     for col, (name, snap) in zip(cols, snaps.items()):
         with col:
-            _status(name, snap, compare=len(snaps) > 1)
+            with st.container():           # a diverged run's message must not shift the chart below
+                _status(name, snap, compare=len(snaps) > 1)
             title = f"{name.upper()}: {snap.config.loss}" if len(snaps) > 1 else ""
             live_chart(run_view(snap, opts, title), key=f"view-{name}", height=520 if len(snaps) > 1 else 600)
 

@@ -47,7 +47,7 @@ def _live_numbers(snap: Snapshot) -> LiveNumbers:
                        batch_size=c.batch_size)
 
 
-@st.fragment(run_every=2.0)
+@st.fragment(run_every=5.0)
 def theory_panel() -> None:
     """The theory the playground teaches, with run A's current numbers filled in."""
     lang = st.radio("language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="theory_lang",
