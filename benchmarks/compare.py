@@ -22,7 +22,7 @@ def measure(budget: Budget, config: TrainConfig = TrainConfig()) -> Section:
     end = capacity()
     one, two = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
     section.notes += [
-        "Both runners publish at the app's rates (0.1 s, metrics 0.5 s) and are read at 10 Hz; "
+        "Both runners publish at the app's rates (0.1 s, metrics 1 s) and are read at 10 Hz; "
         "'alone' plays one runner while the other is paused, taking turns.",
         f"Machine during this section (mean of a probe before and after): one busy process got {one:.2f} "
         f"of a core, two got {two:.2f} cores in total, so two runs could not exceed about "

@@ -64,7 +64,7 @@ class CapacityError(RuntimeError):
 class Runner:
     """One run: a trainer, its probe, a thread while playing, and the latest snapshot."""
 
-    def __init__(self, config: TrainConfig, *, publish_every_s: float = 0.1, metrics_every_s: float = 0.5,
+    def __init__(self, config: TrainConfig, *, publish_every_s: float = 0.1, metrics_every_s: float = 1.0,
                  idle_timeout_s: float = 60.0, slots: Slots | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.publish_every_s = publish_every_s

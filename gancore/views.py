@@ -46,31 +46,36 @@ class Probe:
         self.p_data = _smoothed_mixture(t.target, gx, gy, self.smoothing)
         self.metric_history = History(METRIC_NAMES, capacity=1024)
         self.latest_metrics: dict[str, float | None] = {n: None for n in METRIC_NAMES}
+        self.latest_optimal_d: np.ndarray | None = None
 
     def snapshot(self, t: Trainer, state: str, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
+        """A frame of the run. Metrics and D* (2,500 fresh fakes) only when asked: an ordinary
+        frame runs G on the 512 shown points alone, which keeps the live view cheap."""
         loss = LOSSES[t.config.loss]
         with torch.no_grad():
-            fake_eval = t.G(self.z_eval)
+            shown = t.G(self.z_shown)
             surface = loss.readout(t.scores(self.grid)).reshape(GRID, GRID)
             manifold = t.G(self.z_manifold).reshape(*self.manifold_shape, 2)
-        fake_np = fake_eval.cpu().numpy()
         if with_metrics:
-            self._measure(t, fake_np)
+            with torch.no_grad():
+                fake_eval = t.G(self.z_eval).cpu().numpy()
+            self._measure(t, fake_eval)
+            self.latest_optimal_d = self._optimal_d(fake_eval)
         return Snapshot(
             step=t.step, state=state, steps_per_s=steps_per_s, config=t.config,
             target_label=t.target.label, extent=self.extent, real=self.real,
-            fake=readonly(fake_np[:N_SHOWN]), g_field=readonly(self._g_field(t)),
+            fake=readonly(shown.cpu().numpy()), g_field=readonly(self._g_field(t, shown)),
             grid_x=readonly(self.grid_x), grid_y=readonly(self.grid_y),
             d_surface=readonly(surface.cpu().numpy()), surface_probability=loss.probability,
-            equilibrium=loss.equilibrium, optimal_d=self._optimal_d(fake_np),
+            equilibrium=loss.equilibrium, optimal_d=self.latest_optimal_d,
             manifold=readonly(manifold.cpu().numpy()), centers=t.target.centers,
             metrics=dict(self.latest_metrics), history=t.history.frozen(),
             metric_history=self.metric_history.frozen(),
         )
 
-    def _g_field(self, t: Trainer) -> np.ndarray:
+    def _g_field(self, t: Trainer, shown: torch.Tensor) -> np.ndarray:
         """-dL_G/dx at each shown fake: the direction (and strength) G's update pushes that point."""
-        x = t.G(self.z_shown).detach().requires_grad_(True)
+        x = shown.detach().requires_grad_(True)
         # Every loss is a mean of per-sample terms: scaling by n gives each point its own gradient.
         per_point_sum = LOSSES[t.config.loss].g_loss(t.scores(x)) * len(x)
         (grad,) = torch.autograd.grad(per_point_sum, x)
