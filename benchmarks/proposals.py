@@ -16,13 +16,10 @@ import torch
 
 from benchmarks.budget import FULL, QUICK, Budget
 from benchmarks.engine import SIZES
-from benchmarks.live import APP_METRICS_S, APP_PUBLISH_S, NEVER
-from benchmarks.prototypes import DirectClearTrainer, LeanProbe
+from benchmarks.prototypes import DirectClearTrainer
 from benchmarks.report import Row, Section, machine, print_header, print_section
-from benchmarks.timing import in_thread, interleave, rate, ratios, summarise, time_calls, torch_threads
-from benchmarks.watching import steps_per_s
+from benchmarks.timing import in_thread, interleave, rate, ratios, summarise, torch_threads
 from gancore.config import TrainConfig
-from gancore.runner import Runner
 from gancore.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,47 +43,6 @@ torch.set_num_threads({threads})
 t = Trainer(TrainConfig())
 print(in_thread(lambda: (rate(t.iterate, 0.5), rate(t.iterate, {seconds}))[1]))
 """
-
-
-def lean_frames(budget: Budget, section: Section) -> None:
-    """ms per frame, stock Probe vs LeanProbe, on the same trained-for-a-while trainer."""
-    runner = in_thread(lambda: Runner(TrainConfig()))
-    try:
-        in_thread(lambda: runner.step(n=300))      # trained a little, off the main thread
-        t, stock = runner._trainer, runner._probe
-        lean = in_thread(lambda: LeanProbe(t))
-        got = in_thread(lambda: time_calls({
-            f"{name} {kind}": (lambda p=probe, m=metrics: p.snapshot(t, "running", 0.0, with_metrics=m))
-            for name, probe in (("stock", stock), ("lean", lean))
-            for kind, metrics in (("with", True), ("without", False))}, budget.snapshot_calls * 2))
-    finally:
-        runner.close()
-    for kind in ("without", "with"):
-        s = summarise(ratios(got[f"lean {kind}"], got[f"stock {kind}"]))
-        section.rows.append(Row(f"LeanProbe / Probe, ms per frame {kind} metrics", s.median, "x",
-                                s.range_text("{:.2f}")))
-        for name in ("stock", "lean"):
-            v = summarise(got[f"{name} {kind}"])
-            section.rows.append(Row(f"  {name}, {kind} metrics", v.median, "ms", v.range_text("{:.1f}")))
-
-
-def lean_live(budget: Budget, section: Section) -> None:
-    """The live-overhead ratio (section 2's target) with the stock and the lean probe, 1 thread."""
-    with torch_threads(1):
-        stock, lean, off = in_thread(lambda: [Runner(TrainConfig(), publish_every_s=p, metrics_every_s=m)
-                                              for p, m in ((APP_PUBLISH_S, APP_METRICS_S),) * 2 + ((NEVER, NEVER),)])
-        lean._probe = in_thread(lambda: LeanProbe(lean._trainer))
-        w = budget.live_window_s
-        try:
-            got = interleave({"stock": lambda: steps_per_s([stock], w)[0], "lean": lambda: steps_per_s([lean], w)[0],
-                              "off": lambda: steps_per_s([off], w)[0]}, budget.live_reps)
-        finally:
-            for r in (stock, lean, off):
-                r.close()
-    for name in ("stock", "lean"):
-        s = summarise(ratios(got[name], got["off"]))
-        section.rows.append(Row(f"1 thread, {name} probe: steps/s with snapshots / without", s.median, "x",
-                                s.range_text("{:.2f}"), ">= 0.9x", s.median >= 0.9))
 
 
 def omp_wait_policy(budget: Budget, section: Section) -> None:
@@ -174,9 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true")
     budget = QUICK if p.parse_args(argv).quick else FULL
     print_header(machine(), "proposals, quick" if budget is QUICK else "proposals")
-    for title, measure in (("A. Frames: LeanProbe vs Probe (see benchmarks/prototypes.py)", lean_frames),
-                           ("B. Live overhead with the lean probe", lean_live),
-                           ("C. OpenMP threads and wait policy (Trainer.iterate in a fresh thread)", omp_wait_policy),
+    # The lean probe proposed here earlier is now gancore's own Probe (views.py).
+    for title, measure in (("C. OpenMP threads and wait policy (Trainer.iterate in a fresh thread)", omp_wait_policy),
                            ("D. Clearing gradients directly (iterations/s)", direct_clear),
                            ("E. Compare mode: two runs in threads vs in processes (Trainer.iterate, 1 thread)",
                             threads_or_processes)):
