@@ -64,9 +64,3 @@ class History:
         for a in out.values():
             a.flags.writeable = False
         return out
-
-    def last(self) -> dict[str, float]:
-        """The most recent row, or NaNs before the first."""
-        if self.size == 0:
-            return {n: math.nan for n in self.names}
-        return dict(zip(self.names, self.values[self.size - 1].tolist()))

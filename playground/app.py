@@ -10,6 +10,7 @@ import streamlit as st  # noqa: E402
 
 from gancore import ConfigError, TrainConfig  # noqa: E402
 from gancore.config import TEXT_FIELDS  # noqa: E402
+from gancore.losses import LOSSES  # noqa: E402
 from playground import controls, live, urlstate, widgets  # noqa: E402
 from playground.figures import ViewOptions  # noqa: E402
 from playground.panels import export_panel, points_panel, target_picker, theory_panel  # noqa: E402
@@ -70,7 +71,6 @@ def sidebar() -> tuple[dict, dict, ViewOptions]:
 
 
 def _loss_formulas(loss: str) -> None:
-    from gancore.losses import LOSSES
     st.caption("D minimises")
     st.latex(LOSSES[loss].d_latex)
     st.caption("G minimises")
