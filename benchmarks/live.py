@@ -10,7 +10,7 @@ from benchmarks.watching import steps_per_s
 from gancore.config import TrainConfig
 from gancore.runner import Runner
 
-APP_PUBLISH_S, APP_METRICS_S = 0.1, 1.0     # the app's rates: playground/sessions.py and the Runner default
+APP_PUBLISH_S, APP_METRICS_S = 0.05, 1.0    # the app's rates: playground/sessions.py and the Runner default
 NEVER = 1e9                                 # "publishing off": no frame within any window
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
+from gancore.procrunner import ProcessRunner
 from gancore.runner import Runner
 from gancore.snapshot import Snapshot
 
@@ -13,20 +14,20 @@ SETTLE_S = 0.3      # untimed time after play(), so thread start-up is not in th
 OnFrame = Callable[[Snapshot], object]
 
 
-def steps_per_s(runners: Sequence[Runner], seconds: float, on_frame: OnFrame | None = None) -> list[float]:
+def steps_per_s(runners: Sequence[Runner | ProcessRunner], seconds: float, on_frame: OnFrame | None = None) -> list[float]:
     """Play the runners together for one window and return each one's steps/s over it.
 
-    Steps are counted on the trainer (`runner._trainer.step`), not on `snapshot().step`: the
-    snapshot only moves when one is published, and not publishing is one of the cases measured.
+    Steps are counted live (`trained_steps()`), not on `snapshot().step`: the snapshot only moves
+    when one is published, and not publishing is one of the cases measured.
     `on_frame`, if given, is called on every snapshot read (e.g. to encode it as the app would).
     """
     for r in runners:
         r.play()
     try:
         watch(runners, SETTLE_S, on_frame)
-        start, t0 = [r._trainer.step for r in runners], time.perf_counter()
+        start, t0 = [r.trained_steps() for r in runners], time.perf_counter()
         watch(runners, seconds, on_frame)
-        end, elapsed = [r._trainer.step for r in runners], time.perf_counter() - t0
+        end, elapsed = [r.trained_steps() for r in runners], time.perf_counter() - t0
     finally:
         for r in runners:
             r.pause()
@@ -36,7 +37,7 @@ def steps_per_s(runners: Sequence[Runner], seconds: float, on_frame: OnFrame | N
     return [(e - s) / elapsed for s, e in zip(start, end)]
 
 
-def watch(runners: Sequence[Runner], seconds: float, on_frame: OnFrame | None = None) -> None:
+def watch(runners: Sequence[Runner | ProcessRunner], seconds: float, on_frame: OnFrame | None = None) -> None:
     """Read every runner's snapshot READ_HZ times a second for `seconds`, as the app's refresh would."""
     end = time.perf_counter() + seconds
     next_read = time.perf_counter()

@@ -18,7 +18,11 @@ class ConfigError(ValueError):
 
     def __init__(self, name: str, message: str):
         super().__init__(f"{name}: {message}")
-        self.field = name
+        self.field, self.message = name, message
+
+    def __reduce__(self):
+        # Rebuilt from its two parts, so it survives the pipe of a process-backed runner.
+        return (ConfigError, (self.field, self.message))
 
 
 @dataclass(frozen=True)

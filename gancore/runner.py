@@ -21,6 +21,7 @@ from gancore.views import Probe
 _ids = itertools.count(1)
 THREAD_PREFIX = "gan-runner-"
 CHUNK_S = 0.01          # train this long between looks at commands and the clock
+UNWATCHED_S = 1.0       # with nobody reading, still publish (and check the weights for NaN) this often
 
 
 def _name_os_thread(name: str) -> None:
@@ -77,17 +78,26 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._last_read = clock()
+        self._wanted = True                            # the last frame was read: the next one is wanted
         self._build(config)
 
     # ---- reading ----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The latest published frame; reading it also tells the watchdog someone is watching."""
         self._last_read = self._clock()
+        self._wanted = True
         return self._snapshot
+
+    def trained_steps(self) -> int:
+        """Iterations trained so far, counted live (a snapshot's step is as old as the snapshot)."""
+        return self._trainer.step
 
     @property
     def config(self) -> TrainConfig:
         return self._trainer.config
+
+    def _config(self) -> TrainConfig:         # the same, as a call (for ProcessRunner's child)
+        return self.config
 
     @property
     def running(self) -> bool:
@@ -111,10 +121,16 @@ class Runner:
         self._thread = threading.Thread(target=self._loop, name=f"{THREAD_PREFIX}{next(_ids)}", daemon=True)
         self._thread.start()
 
-    def pause(self) -> None:
+    def pause(self, reason: str = "paused") -> None:
+        """Stop training; the paused frame shows where the trainer stopped, not the last timed frame."""
         self._halt()
-        if not self._snapshot.failed:
-            self._set_state("paused")
+        if self._snapshot.failed:
+            return
+        with self._lock:
+            if self._trainer.step != self._snapshot.step:
+                self._guarded(lambda: self._publish(reason, with_metrics=True))
+            if not self._snapshot.failed:
+                self._set_state(reason)
 
     def step(self, kind: str = "iteration", n: int = 1) -> None:
         """Pause, then run n iterations ("iteration"), D-only steps ("d") or G-only steps ("g")."""
@@ -174,6 +190,7 @@ class Runner:
         self._snapshot = self._snapshot.with_state(state)
 
     def _publish(self, state: str, with_metrics: bool) -> None:
+        self._wanted = False
         self._snapshot = self._probe.snapshot(self._trainer, state, self._rate, with_metrics)
 
     def _guarded(self, work: Callable[[], object]) -> bool:
@@ -200,7 +217,11 @@ class Runner:
                     if not self._guarded(self._train_chunk):
                         return
                     now = self._clock()
-                    if now - last_publish >= self.publish_every_s:
+                    # Frames on demand: a new one once the last was read (and publish_every_s has
+                    # passed), so every read of a playing run finds a fresh frame and no frame
+                    # is made for nobody.
+                    since = now - last_publish
+                    if since >= self.publish_every_s and (self._wanted or since >= UNWATCHED_S):
                         self._rate = (self._trainer.step - steps_at) / max(now - time_at, 1e-9)
                         steps_at, time_at = self._trainer.step, now
                         due = now - last_metrics >= self.metrics_every_s

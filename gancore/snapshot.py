@@ -61,6 +61,17 @@ def _num(v: float) -> float | None:
     return None if not np.isfinite(v) else float(v)
 
 
+def frozen(snap: Snapshot) -> Snapshot:
+    """The same snapshot with every array read-only again (unpickling makes arrays writeable)."""
+    for f in dataclasses.fields(snap):
+        value = getattr(snap, f.name)
+        arrays = value.values() if isinstance(value, dict) else [value]
+        for a in arrays:
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+    return snap
+
+
 def readonly(a: np.ndarray) -> np.ndarray:
     a = np.ascontiguousarray(a)
     a.flags.writeable = False

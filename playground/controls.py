@@ -45,10 +45,13 @@ def sync(runs: SessionRuns, config_a: TrainConfig, config_b: TrainConfig | None)
     if config_b is None:
         runs.drop("b")
     elif not runs.has("b"):
-        # Entering compare mode: both runs restart together from the same initial weights.
-        playing = runs.get("a", config_a).running
-        runs.get("b", config_b)
-        runs.get("a", config_a).reset(config_a)
+        # Entering compare mode: both runs restart together from the same initial weights, each in
+        # a process of its own so that they train side by side at full speed.
+        playing = runs.has("a") and runs["a"].running
+        runs.drop("a")
+        with st.spinner("Starting two runs side by side…"):
+            runs.get("a", config_a, own_process=True)
+            runs.get("b", config_b, own_process=True)
         say("info", "Compare mode: both runs start from step 0 with the same seed and initial weights.")
         if playing:
             play(runs)

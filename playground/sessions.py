@@ -7,13 +7,14 @@ import threading
 import streamlit as st
 
 from gancore import Runner, Slots, TrainConfig
+from gancore.procrunner import ProcessRunner
 
 # How many runs this server trains at once, over all sessions (compare mode uses two).
 MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
 # A run nobody has looked at for this long pauses itself: the watchdog behind the release hook,
 # for a tab that vanished without a clean disconnect.
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
-PUBLISH_EVERY_S = 0.1     # a new frame every 100 ms: the page refreshes at the same rate
+PUBLISH_EVERY_S = 0.05    # frames come on demand (one per page read), at most one per 50 ms
 
 
 class SessionRuns:
@@ -24,15 +25,20 @@ class SessionRuns:
         self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, config: TrainConfig) -> Runner:
-        """The named run, created paused from `config` the first time it is asked for."""
+    def get(self, name: str, config: TrainConfig, own_process: bool = False) -> Runner | ProcessRunner:
+        """The named run, created paused from `config` the first time it is asked for.
+
+        Compare mode asks for runs in processes of their own: two training threads in one process
+        share Python's GIL and ran at half speed each; two processes run at full speed.
+        """
         with self._lock:
             if name not in self._runners:
-                self._runners[name] = Runner(config, slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S,
-                                             publish_every_s=PUBLISH_EVERY_S)
+                kind = ProcessRunner if own_process else Runner
+                self._runners[name] = kind(config, slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S,
+                                           publish_every_s=PUBLISH_EVERY_S)
             return self._runners[name]
 
-    def __getitem__(self, name: str) -> Runner:
+    def __getitem__(self, name: str) -> Runner | ProcessRunner:
         return self._runners[name]
 
     def has(self, name: str) -> bool:

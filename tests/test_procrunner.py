@@ -1,0 +1,113 @@
+"""The process-backed runner: the Runner's behaviour, with the run in a child process that ends on close."""
+import time
+
+import numpy as np
+import pytest
+
+from gancore import CapacityError, ConfigError, Slots, TrainConfig
+from gancore.procrunner import ProcessRunner
+
+SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
+
+
+def wait_for(condition, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = ProcessRunner(SMALL)
+    yield r
+    r.close()
+
+
+def test_it_plays_pauses_and_steps_like_a_runner(runner):
+    assert runner.snapshot().step == 0 and runner.state == "paused"
+    runner.play()
+    assert wait_for(lambda: runner.snapshot().step > 20) and runner.running
+    runner.pause()
+    at = runner.snapshot().step
+    assert not runner.running and runner.state == "paused"
+    time.sleep(0.3)
+    assert runner.snapshot().step == at
+    runner.step(n=3)
+    assert runner.snapshot().step == at + 3
+
+
+def test_snapshots_arrive_read_only(runner):
+    snap = runner.snapshot()
+    with pytest.raises(ValueError):
+        snap.fake[0, 0] = 1.0
+    assert not snap.history["loss_d"].flags.writeable
+
+
+def test_bad_config_raises_the_engines_error_and_keeps_the_run(runner):
+    at = runner.snapshot().step
+    with pytest.raises(ConfigError, match="d_lr: -1.0 is outside"):
+        runner.update(runner.config.replace(d_lr=-1.0))
+    assert runner.snapshot().step == at
+    assert runner.update(runner.config.replace(d_lr=0.005)) is True and runner.config.d_lr == 0.005
+    assert runner.update(runner.config.replace(g_layers=1)) is False and runner.snapshot().step == 0
+
+
+def test_two_process_runs_train_at_once_and_their_processes_end_on_close():
+    runs = [ProcessRunner(SMALL.replace(loss=loss)) for loss in ("minimax", "nonsaturating")]
+    for r in runs:
+        r.play()
+    assert wait_for(lambda: all(r.snapshot().step > 20 for r in runs))
+    for r in runs:
+        r.close()
+        assert r._process.poll() is not None            # the child has exited
+    assert np.array_equal(runs[0].snapshot().real, runs[1].snapshot().real)   # same seed, same probe
+
+
+def test_slot_cap_and_idle_pause_work_from_the_parent():
+    slots = Slots(1)
+    a = ProcessRunner(SMALL, slots=slots, idle_timeout_s=0.5)
+    b = ProcessRunner(SMALL, slots=slots)
+    a.play()
+    with pytest.raises(CapacityError):
+        b.play()
+    assert wait_for(lambda: a.state.startswith("paused: nobody watched"), timeout=10)   # nobody reads a
+    assert wait_for(lambda: slots.used == 0)
+    b.play()
+    assert b.running
+    for r in (a, b):
+        r.close()
+    assert slots.used == 0
+
+
+def test_a_killed_child_leaves_a_message_and_reset_starts_a_new_one():
+    r = ProcessRunner(SMALL)
+    try:
+        r.play()
+        assert wait_for(lambda: r.snapshot().step > 5)
+        r._process.kill()
+        assert wait_for(lambda: r.snapshot().failed)
+        assert "process ended unexpectedly" in r.state and not r.running
+        r.play()                                    # refused quietly, no exception
+        r.reset()
+        assert r.snapshot().step == 0 and r.state == "paused"
+        r.step(n=2)
+        assert r.snapshot().step == 2
+    finally:
+        r.close()
+
+
+def test_frames_come_on_demand_each_read_finds_a_fresh_one():
+    r = ProcessRunner(SMALL, publish_every_s=0.02)
+    try:
+        r.play()
+        steps = []
+        for _ in range(15):
+            time.sleep(0.1)
+            steps.append(r.snapshot().step)
+        assert len(set(steps[2:])) == len(steps[2:])          # no read saw the same frame twice
+        assert r.trained_steps() >= steps[-1]
+    finally:
+        r.close()
