@@ -1,6 +1,6 @@
 """The app in a real browser: fresh frames per second shown while training, and training speed vs headless.
 
-Starts `streamlit run playground/app.py` on a free loopback port, opens it in Debian's headless
+Starts `streamlit run playground/server.py` on a free loopback port, opens it in Debian's headless
 Chromium (Playwright), presses play and counts, inside the run view's iframe, the renders whose
 frame (layout.meta = the step) was new. Windows alternate with a headless Runner in this process
 (browser, headless, browser, ...), so the ratio is measured side by side.
@@ -8,7 +8,6 @@ frame (layout.meta = the step) was new. Windows alternate with a headless Runner
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -61,7 +60,7 @@ def _start_server() -> tuple[subprocess.Popen, str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "playground" / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "playground" / "server.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -89,9 +88,9 @@ def _windows(url: str, window: float, reps: int) -> tuple[list[float], list[floa
         for _ in range(reps):
             page.locator(".st-key-play button").click()
             time.sleep(1.0)                                   # let the rerun and the first frames settle
-            fresh0, step0, t0 = chart.evaluate("() => window.__liveChart.fresh"), _step(page), time.perf_counter()
+            fresh0, step0, t0 = *_fresh_and_step(chart), time.perf_counter()
             time.sleep(window)
-            fresh1, step1, t1 = chart.evaluate("() => window.__liveChart.fresh"), _step(page), time.perf_counter()
+            fresh1, step1, t1 = *_fresh_and_step(chart), time.perf_counter()
             frames.append((fresh1 - fresh0) / (t1 - t0))
             watched.append((step1 - step0) / (t1 - t0))
             page.locator(".st-key-play button").click()       # pause while the headless run measures
@@ -102,9 +101,10 @@ def _windows(url: str, window: float, reps: int) -> tuple[list[float], list[floa
     return frames, watched, headless, bool(kept)
 
 
-def _step(page) -> int:
-    text = page.get_by_text(re.compile(r"step [\d,]+ ·")).first.inner_text()
-    return int(re.search(r"step ([\d,]+)", text).group(1).replace(",", ""))
+def _fresh_and_step(chart) -> tuple[int, int]:
+    """Fresh frames drawn so far, and the step of the frame on screen (layout.meta): the picture's
+    own step is current to a frame, where the status line above it is refreshed once a second."""
+    return tuple(chart.evaluate("() => [window.__liveChart.fresh, window.__liveChart.lastMeta]"))
 
 
 def _headless_rate(window: float) -> float:

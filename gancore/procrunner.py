@@ -99,7 +99,7 @@ class ProcessRunner:
                                              env=env, stdin=subprocess.DEVNULL)
             self._commands, self._frames = listener.accept(), listener.accept()
         self._commands.send((config, self._options))
-        self._gone, self._idle_pausing, self._want_sent = False, False, False
+        self._gone, self._idle_pausing, self._wanted_at = False, False, None
         self._last_read, self._seq = time.monotonic(), 0
         self._snapshot: Snapshot = frozen(self._frames.recv()[1])
         if self._speed is not None:
@@ -108,12 +108,13 @@ class ProcessRunner:
 
     # ---- the Runner interface ---------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        self._last_read = time.monotonic()
+        self._last_read = now = time.monotonic()
         with self._want_lock:                 # reading this frame asks the child for the next one
-            if not self._want_sent and not self._closed and not self._gone:
+            # (asked again after a second without an answer: a request is never lost for good)
+            if self._live and (self._wanted_at is None or now - self._wanted_at > 1.0):
                 try:
                     self._frames.send_bytes(b"w")
-                    self._want_sent = True
+                    self._wanted_at = now
                 except OSError:
                     pass
         return self._snapshot
@@ -234,7 +235,8 @@ class ProcessRunner:
             try:
                 if frames.poll(0.5):
                     seq, snap = frames.recv()
-                    self._want_sent = False
+                    with self._want_lock:
+                        self._wanted_at = None
                     self._take(seq, snap)
             except (EOFError, OSError):
                 if frames is self._frames:

@@ -36,6 +36,12 @@ class Snapshot:
     metrics: dict[str, float | None]            # latest METRIC_NAMES values
     history: dict[str, np.ndarray] = field(repr=False)          # per-iteration stats, see History
     metric_history: dict[str, np.ndarray] = field(repr=False)   # METRIC_NAMES over steps
+    frame: int = 0                              # serial number of the picture; with_state keeps it
+
+    @property
+    def key(self) -> str:
+        """Changes whenever what a viewer would draw changes: a new picture or a new state line."""
+        return f"{self.frame}:{self.step}:{self.state}"
 
     @property
     def diverged(self) -> bool:

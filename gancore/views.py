@@ -1,6 +1,7 @@
 """The probe: fixed inputs and the computations that turn a trainer's state into a Snapshot."""
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -12,6 +13,8 @@ from gancore.losses import LOSSES
 from gancore.noise import NOISE_SPAN, NOISES
 from gancore.snapshot import METRIC_NAMES, Snapshot, readonly
 from gancore.trainer import Trainer
+
+_frames = itertools.count(1)      # process-wide serial numbers of pictures (Snapshot.frame)
 
 N_SHOWN = 512        # real and fake points drawn on the plot
 N_EVAL = 2500        # samples for the metrics (VEEGAN's count for modes / high quality)
@@ -70,7 +73,7 @@ class Probe:
             equilibrium=loss.equilibrium, optimal_d=self.latest_optimal_d,
             manifold=readonly(manifold.cpu().numpy()), centers=t.target.centers,
             metrics=dict(self.latest_metrics), history=t.history.frozen(),
-            metric_history=self.metric_history.frozen(),
+            metric_history=self.metric_history.frozen(), frame=next(_frames),
         )
 
     def _g_field(self, t: Trainer, shown: torch.Tensor) -> np.ndarray:

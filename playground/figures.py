@@ -16,6 +16,14 @@ ARROW, MANIFOLD = "#333333", "rgba(60, 60, 60, 0.35)"
 # Purple (D says fake) -> white (D = 1/2, can't tell) -> green (D says real).
 D_SCALE = [[0.0, "#762a83"], [0.25, "#c2a5cf"], [0.5, "#f7f7f7"], [0.75, "#a6dba0"], [1.0, "#1b7837"]]
 RUN_DASH = {"a": "solid", "b": "dot"}
+REAL_NAME, FAKE_NAME, ARROW_NAME, MANIFOLD_NAME = "real x ~ p_data", "fake G(z)", "G's push −∇ₓL_G", "G(z) manifold"
+# How the overlay draws each layer (sizes in CSS pixels); also the look of its legend entry.
+LEGEND_STYLE = {
+    REAL_NAME: {"kind": "dots", "color": REAL, "opacity": 0.8, "size": 4.5},
+    FAKE_NAME: {"kind": "dots", "color": FAKE, "opacity": 0.8, "size": 4.5},
+    ARROW_NAME: {"kind": "segments", "color": ARROW, "opacity": 0.9, "size": 1.0},
+    MANIFOLD_NAME: {"kind": "polyline", "color": MANIFOLD, "opacity": 1.0, "size": 1.0},
+}
 
 
 @dataclass(frozen=True)
@@ -29,54 +37,82 @@ class ViewOptions:
     max_arrow: float = 0.6          # longer arrows are clipped to this length (data units)
 
 
-def run_view(snap: Snapshot, opts: ViewOptions, title: str = "") -> dict:
-    """The discriminator surface under the real and fake samples, optionally beside D*."""
+def run_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = "") -> dict:
+    """The discriminator surface under the real and fake samples, optionally beside D*.
+
+    Plotly draws the axes, legend and colour bar; everything that changes each frame (the
+    surfaces, samples, G's arrows, the manifold) is in `overlay`, drawn by the live chart on a
+    canvas over the plot area in the axes' current ranges (live_chart_frontend/main.js). As Plotly
+    traces and shapes they cost ~60 ms of the browser's main thread per frame (1,500 SVG elements
+    or path pieces, a heatmap re-rendered to PNG); on the canvas a frame takes a few ms. The
+    legend entries are empty traces: clicking one hides that layer of the overlay.
+    """
     with_optimal = opts.optimal and snap.optimal_d is not None
-    traces = [_surface(snap.grid_x, snap.grid_y, snap.d_surface, snap, "x", "y", colorbar=True)]
-    traces += _points(snap, opts, "x", "y")
-    layout = _view_layout(snap, title, with_optimal)
-    if opts.arrows:
-        layout["shapes"] = [_arrow_shape(snap.fake, snap.g_field, opts)]
+    layers = [_surface(snap, snap.d_surface, "x", "y", snap.surface_probability), *_layers(snap, opts, "x", "y")]
     if with_optimal:
-        traces.append(_surface(snap.grid_x, snap.grid_y, snap.optimal_d, snap, "x2", "y2", colorbar=False, prob=True))
-        traces += _points(snap, ViewOptions(arrows=False), "x2", "y2", legend=False)
-    return {"data": traces, "layout": layout}
+        layers += [_surface(snap, snap.optimal_d, "x2", "y2", True), *_layers(snap, ViewOptions(arrows=False), "x2", "y2")]
+    names = list(dict.fromkeys(layer["name"] for layer in layers if layer["kind"] != "surface"))
+    traces = [_colorbar(layers[0]), *[_legend_entry(name, LEGEND_STYLE[name]) for name in names]]
+    overlay = {"layers": layers, "caption": caption}      # caption: text over the plot, e.g. the step
+    return {"data": traces, "layout": _view_layout(snap, title, with_optimal), "overlay": overlay}
 
 
-def _surface(gx, gy, z, snap: Snapshot, xa: str, ya: str, colorbar: bool, prob: bool | None = None) -> dict:
-    prob = snap.surface_probability if prob is None else prob
-    trace = {"type": "heatmap", "x": gx, "y": gy, "z": z, "xaxis": xa, "yaxis": ya, "colorscale": D_SCALE,
-             "hoverinfo": "skip", "showscale": colorbar, "zsmooth": "fast",
-             "colorbar": {"thickness": 10, "len": 0.8, "title": {"text": "D(x)" if prob else "score"}}}
+def _axes(xaxis: str, yaxis: str) -> dict:
+    return {"xaxis": xaxis.replace("x", "xaxis"), "yaxis": yaxis.replace("y", "yaxis")}
+
+
+def _surface(snap: Snapshot, z: np.ndarray, xaxis: str, yaxis: str, prob: bool) -> dict:
+    """A surface on the grid (rows along y) with its colour range: D(x) in [0, 1], or a score."""
     if prob:
-        trace.update(zmin=0.0, zmax=1.0)
+        zmin, zmax = 0.0, 1.0
     else:
         # Scores are unbounded: centre white on the equilibrium (or 0) and stretch symmetrically.
         mid = snap.equilibrium or 0.0
-        half = float(np.nanmax(np.abs(z - mid))) or 1.0
-        trace.update(zmin=mid - half, zmax=mid + half)
-    return trace
+        finite = np.abs(z[np.isfinite(z)] - mid)
+        half = _nice_ceil(float(finite.max())) if finite.size and finite.max() > 0 else 1.0
+        zmin, zmax = mid - half, mid + half
+    return {"kind": "surface", "name": "D(x)" if prob else "score", "z": z.ravel(), "nx": len(snap.grid_x),
+            "ny": len(snap.grid_y), "x": [snap.grid_x[0], snap.grid_x[-1]], "y": [snap.grid_y[0], snap.grid_y[-1]],
+            "zmin": zmin, "zmax": zmax, "colors": D_SCALE, "opacity": 1.0, **_axes(xaxis, yaxis)}
 
 
-def _points(snap: Snapshot, opts: ViewOptions, xa: str, ya: str, legend: bool = True) -> list[dict]:
-    out = []
+def _nice_ceil(v: float) -> float:
+    """The next of 1, 2, 5 x 10^k at or above v: the score's colour range steps, it does not flicker
+    with every frame (and the colour bar is redrawn only when it steps)."""
+    power = 10.0 ** np.floor(np.log10(v))
+    return float(next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= v * (1 - 1e-12)))
+
+
+def _colorbar(surface: dict) -> dict:
+    """A trace that draws nothing but the colour bar of the main surface."""
+    return {"type": "scatter", "mode": "markers", "x": [None], "y": [None], "showlegend": False, "hoverinfo": "skip",
+            "marker": {"color": [surface["zmin"], surface["zmax"]], "colorscale": D_SCALE, "cmin": surface["zmin"],
+                       "cmax": surface["zmax"], "showscale": True,
+                       "colorbar": {"thickness": 10, "len": 0.8, "title": {"text": surface["name"]}}}}
+
+
+def _layers(snap: Snapshot, opts: ViewOptions, xaxis: str, yaxis: str) -> list[dict]:
+    """Overlay layers for one subplot, bottom to top: flat [x0, y0, x1, y1, ...] data coordinates."""
+    axes = _axes(xaxis, yaxis)
+    layers = []
     if opts.manifold:
-        out.append(_lines(_mesh_lines(snap.manifold), MANIFOLD, "G(z) manifold", xa, ya, legend, width=1))
-    out.append(_scatter(snap.real, REAL, "real x ~ p_data", xa, ya, legend))
-    out.append(_scatter(snap.fake, FAKE, "fake G(z)", xa, ya, legend))
-    return out
+        layers.append({"kind": "polyline", "name": MANIFOLD_NAME, "xy": _mesh_lines(snap.manifold).ravel(), **axes})
+    layers.append({"kind": "dots", "name": REAL_NAME, "xy": snap.real.ravel(), **axes})
+    layers.append({"kind": "dots", "name": FAKE_NAME, "xy": snap.fake.ravel(), **axes})
+    if opts.arrows:
+        tips = arrow_tips(snap.fake, snap.g_field, opts)
+        layers.append({"kind": "segments", "name": ARROW_NAME,
+                       "xy": np.concatenate([snap.fake, tips], axis=1).ravel(), **axes})
+    for layer in layers:
+        layer.update(LEGEND_STYLE[layer["name"]])
+    return layers
 
 
-def _scatter(xy: np.ndarray, color: str, name: str, xa: str, ya: str, legend: bool) -> dict:
-    # WebGL markers: with 2 x 512 SVG circles a redraw took ~45 ms in Chromium, with WebGL ~17 ms.
-    return {"type": "scattergl", "mode": "markers", "x": xy[:, 0], "y": xy[:, 1],
-            "name": name, "xaxis": xa, "yaxis": ya, "showlegend": legend, "hoverinfo": "skip",
-            "marker": {"size": 4, "color": color, "opacity": 0.8}}
-
-
-def _lines(xy: np.ndarray, color: str, name: str, xa: str, ya: str, legend: bool, width: float) -> dict:
-    return {"type": "scatter", "mode": "lines", "x": xy[:, 0], "y": xy[:, 1], "name": name, "xaxis": xa,
-            "yaxis": ya, "showlegend": legend, "hoverinfo": "skip", "line": {"color": color, "width": width}}
+def _legend_entry(name: str, style: dict) -> dict:
+    """An empty trace whose only job is the legend entry (and its click) of an overlay layer."""
+    mode = "lines" if style["kind"] != "dots" else "markers"
+    return {"type": "scatter", "mode": mode, "x": [None], "y": [None], "name": name, "hoverinfo": "skip",
+            "marker": {"color": style["color"], "size": 7}, "line": {"color": style["color"], "width": 2}}
 
 
 def arrow_tips(start: np.ndarray, push: np.ndarray, opts: ViewOptions) -> np.ndarray:
@@ -85,17 +121,6 @@ def arrow_tips(start: np.ndarray, push: np.ndarray, opts: ViewOptions) -> np.nda
     length = np.linalg.norm(delta, axis=1, keepdims=True)
     delta = np.where(length > opts.max_arrow, delta * opts.max_arrow / np.maximum(length, 1e-12), delta)
     return start + delta
-
-
-def _arrow_shape(start: np.ndarray, push: np.ndarray, opts: ViewOptions) -> dict:
-    """All arrows as ONE SVG path: a scatter with gaps costs one DOM element per arrow and drew
-    several times slower in the browser."""
-    tips = arrow_tips(start, push, opts)
-    segments = np.concatenate([start, tips], axis=1)                          # (n, 4): x0 y0 x1 y1
-    text = np.char.mod("%.4g", segments)
-    path = "".join(f"M{a},{b}L{c},{d}" for a, b, c, d in text)
-    return {"type": "path", "path": path, "xref": "x", "yref": "y", "line": {"color": ARROW, "width": 1},
-            "showlegend": True, "name": "G's push −∇ₓL_G", "layer": "above"}
 
 
 def _mesh_lines(manifold: np.ndarray) -> np.ndarray:

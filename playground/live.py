@@ -1,4 +1,4 @@
-"""The live part of the page: fragments that redraw the runs' latest snapshots on a timer."""
+"""The live part of the page: run views fed by the frame feed, status lines and charts on timers."""
 from __future__ import annotations
 
 import math
@@ -6,12 +6,12 @@ import math
 import streamlit as st
 
 from gancore.snapshot import Snapshot
-from playground import controls
-from playground.figures import ViewOptions, charts, run_view
+from playground import controls, framefeed
+from playground.figures import ViewOptions, charts
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
 
-VIEW_EVERY_S = 0.1       # the run view: ten frames a second at most
+STATUS_EVERY_S = 1.0     # the status line; the pictures (with their step) come from the frame feed
 CHARTS_EVERY_S = 1.0     # the history charts carry more data and change slowly
 
 
@@ -24,17 +24,29 @@ def _fmt(v: float | None, spec: str = ".3f") -> str:
     return "–" if v is None or not math.isfinite(v) else format(v, spec)
 
 
-@st.fragment(run_every=VIEW_EVERY_S)
 def run_views(opts: ViewOptions) -> None:
-    """Status line and D-surface view of each run, side by side in compare mode."""
-    snaps = _snapshots()
-    cols = st.columns(len(snaps))
-    for col, (name, snap) in zip(cols, snaps.items()):
+    """Status line and D-surface view of each run, side by side in compare mode.
+
+    The views are charts fed by playground/framefeed.py: they stay on the page across reruns
+    and fetch each new frame themselves. Only the status lines rerun, on a slower timer.
+    """
+    runs = session_runs()
+    names = controls.names(runs)
+    compare = len(names) > 1
+    cols = st.columns(len(names)) if compare else [st.container()]
+    for col, name in zip(cols, names):
         with col:
             with st.container():           # a diverged run's message must not shift the chart below
-                _status(name, snap, compare=len(snaps) > 1)
-            title = f"{name.upper()}: {snap.config.loss}" if len(snaps) > 1 else ""
-            live_chart(run_view(snap, opts, title), key=f"view-{name}", height=520 if len(snaps) > 1 else 600)
+                run_status(name, compare)
+            live_chart(source=framefeed.url(runs.token, name, opts), key=f"view-{name}",
+                       height=520 if compare else 600)
+
+
+@st.fragment(run_every=STATUS_EVERY_S)
+def run_status(name: str, compare: bool) -> None:
+    runs = session_runs()
+    if runs.has(name):                    # a timer tick can outlive the run (compare mode left)
+        _status(name, runs[name].snapshot(), compare)
 
 
 def _status(name: str, snap: Snapshot, compare: bool) -> None:

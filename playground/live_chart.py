@@ -31,20 +31,27 @@ _PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def live_chart(
-    figure: dict[str, Any],
+    figure: dict[str, Any] | None = None,
     *,
     key: str,
     height: int = 480,
     click_to_add: bool = False,
+    source: str | None = None,
 ) -> list[list[float]] | None:
     """Show `figure` (a plotly figure dict) in a chart that is updated in place on each call.
+
+    With `source` (a frame feed address, see playground/framefeed.py) instead of a figure, the
+    chart fetches its figures itself, one after the other, as fast as it draws them: the page
+    does not rerun for a new frame.
 
     With `click_to_add`, clicks (and drags, every ~15 px) in the plot area add points; the return
     value is every point added so far as `[[x, y], ...]` in data coordinates, None before the
     first click. The points live in the browser: change `key` to start a fresh, empty chart.
     """
-    payload = to_payload(figure, click_to_add=click_to_add)
-    return _component()(figure=payload, height=height, click_to_add=click_to_add, key=key)
+    if (figure is None) == (source is None):
+        raise ValueError("live_chart needs a figure or a source, not both")
+    payload = None if figure is None else to_payload(figure, click_to_add=click_to_add)
+    return _component()(figure=payload, source=source, height=height, click_to_add=click_to_add, key=key)
 
 
 def to_payload(figure: dict[str, Any], *, click_to_add: bool = False) -> dict[str, Any]:

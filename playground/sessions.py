@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
+import weakref
 
 import streamlit as st
 
@@ -17,6 +19,15 @@ IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
 PUBLISH_EVERY_S = 0.05    # frames come on demand (one per page read), at most one per 50 ms
 
 
+_BY_TOKEN: "weakref.WeakValueDictionary[str, SessionRuns]" = weakref.WeakValueDictionary()
+
+
+def find(token: str) -> "SessionRuns | None":
+    """The live session whose token this is, or None (unknown, expired or closed)."""
+    runs = _BY_TOKEN.get(token)
+    return None if runs is None or runs.closed else runs
+
+
 class SessionRuns:
     """The runs of one browser session: "a" always, "b" in compare mode."""
 
@@ -24,6 +35,10 @@ class SessionRuns:
         self._slots = slots
         self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
+        # The session's key to the frame feed (playground/framefeed.py): unguessable, and the
+        # only way to reach these runs from outside Streamlit's own session.
+        self.token, self.closed = secrets.token_urlsafe(16), False
+        _BY_TOKEN[self.token] = self
 
     def get(self, name: str, config: TrainConfig, own_process: bool = False) -> Runner | ProcessRunner:
         """The named run, created paused from `config` the first time it is asked for.
@@ -52,6 +67,8 @@ class SessionRuns:
 
     def close(self) -> None:
         """Stop every run of the session (its threads end); called when the session goes away."""
+        self.closed = True
+        _BY_TOKEN.pop(self.token, None)
         with self._lock:
             runners, self._runners = list(self._runners.values()), {}
         for runner in runners:

@@ -5,21 +5,31 @@
 "use strict";
 
 const DRAG_STEP_PX = 15; // while the button is held, add a point each time the pointer moves this far
+const MIN_FRAME_MS = 1000 / 15; // a fed chart draws at most 15 frames a second: the rest of the CPU trains
+const RETRY_MS = 1000; // after a failed request, ask again this much later
+const HIDDEN_MS = 500; // while the tab is hidden, look at the feed only twice a second
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
 
 const chart = document.getElementById("chart");
+const overlay = document.getElementById("overlay"); // samples, arrows, manifold: see drawOverlay
+let lastOverlay = null; // the overlay of the figure on screen, redrawn after zoom, pan or resize
+let lastSignature = null; // the figure minus layout.meta and overlay, as last handed to Plotly
 
-// Read by the browser tests and the benchmark: figures drawn, times the plot was created from
+// Read by the browser tests and the benchmark: figures received and drawn, times the plot was created from
 // scratch (stays 1 when updates happen in place), draws whose layout.meta differed from the
 // previous one and when the last of those ended (performance.now() ms, so a rate can be taken
 // between two frames), and how long the last Plotly call took.
 const stats = (window.__liveChart = {
+  received: 0,
   renders: 0,
   newPlots: 0,
   fresh: 0,
   freshAt: 0,
   lastMeta: undefined,
   drawMs: 0,
+  notice: "",
+  source: null,
+  plotlyCalls: 0,
 });
 
 let height = null; // frame height last sent to Streamlit, so it is sent only when it changes
@@ -28,12 +38,15 @@ let pending = null; // newest figure not drawn yet; older undrawn ones are dropp
 let drawing = false; // a Plotly call is in flight
 const points = []; // [x, y] in data coordinates, added by clicks and drags, owned by this iframe
 let lastDragPx = null; // pointer position of the last point added while the button is held
+let feed = null; // {url, have}: the frame feed this chart follows, and the key of the frame it shows
+let feeding = false; // the feed loop is running
 
 function send(type, data) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
 }
 
 function onRender(args) {
+  stats.received += 1;
   clickToAdd = args.click_to_add;
   if (args.height !== height) {
     height = args.height;
@@ -41,8 +54,61 @@ function onRender(args) {
     send("streamlit:setFrameHeight", { height });
     if (stats.newPlots > 0) Plotly.Plots.resize(chart);
   }
+  if (args.source) {
+    follow(args.source);
+    return;
+  }
+  feed = null;
   pending = args.figure;
   if (!drawing) drawPending();
+}
+
+// ---- the frame feed: fetch a frame, draw it, fetch the next (see playground/framefeed.py) ----
+function follow(url) {
+  if (feed !== null && feed.url === url) return;
+  feed = { url, have: "" }; // new view options: the next answer is a frame drawn with them
+  stats.source = url;
+  if (!feeding) feedLoop();
+}
+
+async function feedLoop() {
+  feeding = true;
+  while (feed !== null) {
+    const current = feed;
+    const started = performance.now();
+    let wait = document.hidden ? HIDDEN_MS : MIN_FRAME_MS;
+    try {
+      const resp = await fetch(`${current.url}&have=${encodeURIComponent(current.have)}`, { cache: "no-store" });
+      if (resp.status === 200) {
+        const body = await resp.json();
+        if (current === feed) {
+          current.have = body.key;
+          showNotice(null);
+          await draw(body.figure);
+        }
+      } else if (resp.status === 204) {
+        wait = 0; // nothing new within the server's long poll: ask again at once
+      } else {
+        const body = await resp.json().catch(() => ({}));
+        showNotice(body.error || `the frame feed answered HTTP ${resp.status}`);
+        wait = RETRY_MS;
+      }
+    } catch (err) {
+      showNotice("lost the connection to the server; trying again");
+      wait = RETRY_MS;
+    }
+    const left = wait - (performance.now() - started);
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  }
+  feeding = false;
+}
+
+// A line over the chart while the feed fails (the last frame stays visible under it).
+function showNotice(text) {
+  const notice = document.getElementById("notice");
+  notice.textContent = text || "";
+  notice.hidden = !text;
+  stats.notice = text || "";
 }
 
 // Draw figures one at a time; if several arrive during a draw only the newest is drawn next,
@@ -66,12 +132,20 @@ async function draw(figure) {
   const layout = figure.layout || {};
   // newPlot builds the DOM once; react diffs against what is on screen and keeps the user's
   // zoom because Python gives every figure the same layout.uirevision.
+  lastOverlay = figure.overlay || null;
+  // Plotly only when what it draws changed: a live frame usually changes just the overlay (and
+  // layout.meta, which only we read), and leaving the SVG alone spares its re-layout and raster.
+  const signature = JSON.stringify([figure.data, { ...layout, meta: null }]);
   if (stats.newPlots === 0) {
     await Plotly.newPlot(chart, figure.data || [], layout, PLOTLY_CONFIG);
     stats.newPlots += 1;
-  } else {
+    chart.on("plotly_afterplot", () => drawOverlay()); // zoom, pan, resize, legend clicks
+  } else if (signature !== lastSignature) {
     await Plotly.react(chart, figure.data || [], layout, PLOTLY_CONFIG);
+    stats.plotlyCalls += 1;
   }
+  lastSignature = signature;
+  drawOverlay();
   const ended = performance.now();
   stats.drawMs = ended - started;
   stats.renders += 1;
@@ -80,6 +154,160 @@ async function draw(figure) {
     stats.freshAt = ended;
   }
   stats.lastMeta = layout.meta;
+}
+
+// The overlay: point sets, segments and polylines drawn on a canvas over the plot area, in the
+// axes' current ranges (so zoom and pan apply). As SVG they were ~1,500 elements per frame; on a
+// canvas a frame costs about a millisecond. A layer whose legend entry was clicked off is skipped.
+function drawOverlay() {
+  const ctx = overlay.getContext("2d");
+  const dpr = window.devicePixelRatio || 1;
+  const width = chart.clientWidth;
+  const height = chart.clientHeight;
+  if (overlay.width !== Math.round(width * dpr) || overlay.height !== Math.round(height * dpr)) {
+    overlay.width = Math.round(width * dpr);
+    overlay.height = Math.round(height * dpr);
+    overlay.style.width = `${width}px`;
+    overlay.style.height = `${height}px`;
+  }
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const full = chart._fullLayout;
+  if (!full || lastOverlay === null) return;
+  const hidden = new Set((chart._fullData || []).filter((t) => t.visible === "legendonly").map((t) => t.name));
+  for (const layer of lastOverlay.layers) {
+    const xa = full[layer.xaxis];
+    const ya = full[layer.yaxis];
+    if (!xa || !ya || hidden.has(layer.name)) continue;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+    ctx.clip();
+    ctx.globalAlpha = layer.opacity;
+    ctx.fillStyle = ctx.strokeStyle = layer.color || "black";
+    ctx.lineWidth = layer.size || 1;
+    DRAW_LAYER[layer.kind](ctx, layer, (x) => xa._offset + xa.l2p(x), (y) => ya._offset + ya.l2p(y));
+    ctx.restore();
+  }
+  if (lastOverlay.caption) {
+    // above the plot area, where a title would be
+    const xa = full.xaxis;
+    ctx.font = "13px 'Open Sans', verdana, arial, sans-serif";
+    ctx.fillStyle = "#444";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(lastOverlay.caption, xa._offset, full.yaxis._offset - 4);
+  }
+}
+
+const DRAW_LAYER = {
+  surface(ctx, layer, px, py) {
+    // z on an nx x ny grid of cell centres, rows along y: one pixel per cell, scaled up smoothly
+    const { nx, ny, z, zmin, zmax } = layer;
+    const lut = colorTable(layer.colors);
+    const image = surfaceImage(nx, ny);
+    const pixels = image.data.data;
+    const scale = (lut.length / 4 - 1) / (zmax - zmin || 1);
+    for (let row = 0; row < ny; row++) {
+      const out = (ny - 1 - row) * nx * 4; // canvas rows run top to bottom, y bottom to top
+      for (let col = 0; col < nx; col++) {
+        const v = z[row * nx + col];
+        const o = out + col * 4;
+        if (v === null) {
+          pixels[o + 3] = 0; // undefined here (D* off the supports): leave the background
+          continue;
+        }
+        const k = 4 * Math.max(0, Math.min(lut.length / 4 - 1, Math.round((v - zmin) * scale)));
+        pixels[o] = lut[k];
+        pixels[o + 1] = lut[k + 1];
+        pixels[o + 2] = lut[k + 2];
+        pixels[o + 3] = 255;
+      }
+    }
+    image.ctx.putImageData(image.data, 0, 0);
+    const dx = (layer.x[1] - layer.x[0]) / Math.max(nx - 1, 1);
+    const dy = (layer.y[1] - layer.y[0]) / Math.max(ny - 1, 1);
+    const left = px(layer.x[0] - dx / 2);
+    const top = py(layer.y[1] + dy / 2);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(image.canvas, left, top, px(layer.x[1] + dx / 2) - left, py(layer.y[0] - dy / 2) - top);
+  },
+  dots(ctx, layer, px, py) {
+    const xy = layer.xy;
+    const r = layer.size / 2;
+    ctx.beginPath();
+    for (let i = 0; i < xy.length; i += 2) {
+      if (xy[i] === null || xy[i + 1] === null) continue;
+      const x = px(xy[i]);
+      const y = py(xy[i + 1]);
+      ctx.moveTo(x + r, y);
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+    }
+    ctx.fill();
+  },
+  segments(ctx, layer, px, py) {
+    // [x0, y0, x1, y1, ...]: one stroke for all of them
+    const xy = layer.xy;
+    ctx.beginPath();
+    for (let i = 0; i < xy.length; i += 4) {
+      if (xy.slice(i, i + 4).includes(null)) continue;
+      ctx.moveTo(px(xy[i]), py(xy[i + 1]));
+      ctx.lineTo(px(xy[i + 2]), py(xy[i + 3]));
+    }
+    ctx.stroke();
+  },
+  polyline(ctx, layer, px, py) {
+    // null coordinates (NaN in Python) break the line
+    const xy = layer.xy;
+    ctx.beginPath();
+    let pen = false;
+    for (let i = 0; i < xy.length; i += 2) {
+      if (xy[i] === null || xy[i + 1] === null) {
+        pen = false;
+        continue;
+      }
+      if (pen) ctx.lineTo(px(xy[i]), py(xy[i + 1]));
+      else ctx.moveTo(px(xy[i]), py(xy[i + 1]));
+      pen = true;
+    }
+    ctx.stroke();
+  },
+};
+
+// A colour scale [[t, "#rrggbb"], ...] as a 256-entry RGBA table, built once per scale.
+const colorTables = new Map();
+function colorTable(stops) {
+  const id = JSON.stringify(stops);
+  if (!colorTables.has(id)) {
+    const rgb = stops.map(([t, hex]) => [t, [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16))]);
+    const lut = new Uint8ClampedArray(256 * 4);
+    for (let i = 0; i < 256; i++) {
+      const t = i / 255;
+      let j = 1;
+      while (j < rgb.length - 1 && rgb[j][0] < t) j++;
+      const [t0, c0] = rgb[j - 1];
+      const [t1, c1] = rgb[j];
+      const f = t1 > t0 ? Math.min(1, Math.max(0, (t - t0) / (t1 - t0))) : 0;
+      for (let c = 0; c < 3; c++) lut[i * 4 + c] = c0[c] + f * (c1[c] - c0[c]);
+      lut[i * 4 + 3] = 255;
+    }
+    colorTables.set(id, lut);
+  }
+  return colorTables.get(id);
+}
+
+// One small canvas per grid size, reused frame after frame.
+const surfaceImages = new Map();
+function surfaceImage(nx, ny) {
+  const id = `${nx}x${ny}`;
+  if (!surfaceImages.has(id)) {
+    const canvas = document.createElement("canvas");
+    canvas.width = nx;
+    canvas.height = ny;
+    const ctx = canvas.getContext("2d");
+    surfaceImages.set(id, { canvas, ctx, data: ctx.createImageData(nx, ny) });
+  }
+  return surfaceImages.get(id);
 }
 
 // Pointer position to data coordinates, or null outside the plot area (margins, axes, legend).

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO_ROOT, assert_no_exception, wait_for_app
 from playwright.sync_api import Page, expect
 
-APP = REPO_ROOT / "playground" / "app.py"
+APP = REPO_ROOT / "playground" / "server.py"       # the app as served: page + frame feed
 SHOTS = Path("/tmp/gan-playground-shots")
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO_ROOT, assert_no_exception, wait_for_app
 from playwright.sync_api import Browser, Page, expect
 
-APP = REPO_ROOT / "playground" / "app.py"
+APP = REPO_ROOT / "playground" / "server.py"       # the app as served: page + frame feed
 SESSIONS = 50
 BATCH = 2                         # tabs open at once while cycling (2 cores serve them and the browser)
 

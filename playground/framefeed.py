@@ -1,0 +1,118 @@
+"""The frame feed: an HTTP endpoint the run views' charts poll for their next picture.
+
+Why not a timed fragment: each fragment run is a script run on the server and a React render of
+the page in the browser. At ten frames a second that kept the browser's main thread fully busy
+(a trace: ~35 ms of React and ~35 ms of message handling per frame) and held the page near 6-7
+fresh frames a second while slowing training. The chart's iframe asks this endpoint instead, one
+request per frame: the answer comes as soon as the run has a picture the chart has not drawn,
+or 204 after LONG_POLL_S, so a paused run costs one cheap request a second.
+
+Served by playground/server.py (`st.App` with this route); the page itself stays a plain script.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gancore.snapshot import Snapshot
+from playground import sessions
+from playground.figures import ViewOptions, run_view
+from playground.live_chart import to_payload
+
+FRAME_PATH = "/gan/frame"
+LONG_POLL_S = 1.0        # longest wait for a new frame before answering 204 (nothing new)
+CHECK_EVERY_S = 0.005    # how often a waiting request looks at the run
+RUN_NAMES = ("a", "b")
+FLAGS = {"0": False, "1": True}
+
+
+class FeedError(Exception):
+    """A request the feed cannot answer: an HTTP status and a message for the chart to show."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class FrameRequest:
+    token: str
+    run: str
+    opts: ViewOptions
+    have: str               # key of the frame the chart shows already ("" for none)
+
+
+def url(token: str, run: str, opts: ViewOptions) -> str:
+    """The feed address of one run's view, as the chart's iframe requests it."""
+    flags = {name: int(getattr(opts, name)) for name in ("arrows", "manifold", "optimal")}
+    return f"{FRAME_PATH}?{urlencode({'token': token, 'run': run, **flags})}"
+
+
+def parse(query: Mapping[str, str]) -> FrameRequest:
+    """Check a request's parameters; FeedError(400) names the first bad one."""
+    token, run = query.get("token", ""), query.get("run", "")
+    if not token:
+        raise FeedError(400, "token is missing")
+    if run not in RUN_NAMES:
+        raise FeedError(400, f"run must be one of {', '.join(RUN_NAMES)}, not {run[:20]!r}")
+    flags = {}
+    for name in ("arrows", "manifold", "optimal"):
+        value = query.get(name, "0")
+        if value not in FLAGS:
+            raise FeedError(400, f"{name} must be 0 or 1, not {value[:20]!r}")
+        flags[name] = FLAGS[value]
+    return FrameRequest(token, run, ViewOptions(**flags), query.get("have", ""))
+
+
+def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str) -> bytes:
+    """The JSON the chart draws: the figure and the frame's key (sent back as `have`)."""
+    # The picture carries its own step: the status line above it is refreshed only once a second.
+    title = f"{name.upper()}: {snap.config.loss}" if compare else ""
+    caption = f"step {snap.step:,} · {snap.steps_per_s:,.0f} it/s"
+    return json.dumps({"key": snap.key, "figure": to_payload(run_view(snap, opts, title, caption))},
+                      separators=(",", ":"), allow_nan=False).encode()
+
+
+def _session(token: str) -> sessions.SessionRuns:
+    runs = sessions.find(token)
+    if runs is None:
+        raise FeedError(404, "this page's session has ended; reload the page")
+    return runs
+
+
+async def next_frame(req: FrameRequest, long_poll_s: float = LONG_POLL_S) -> Snapshot | None:
+    """The run's latest frame once it differs from the one the chart has; None if none came in time."""
+    deadline = time.monotonic() + long_poll_s
+    while True:
+        runs = _session(req.token)
+        if not runs.has(req.run):
+            raise FeedError(404, f"run {req.run.upper()} is not open in this session")
+        snap = runs[req.run].snapshot()       # a read: the runner makes the next frame
+        if snap.key != req.have:
+            return snap
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(CHECK_EVERY_S)
+
+
+async def frame_endpoint(request: Request) -> Response:
+    """GET FRAME_PATH?token=..&run=a&arrows=1&manifold=0&optimal=0&have=KEY"""
+    try:
+        req = parse(request.query_params)
+        snap = await next_frame(req)
+        if snap is None:
+            return Response(status_code=204, headers={"Cache-Control": "no-store"})
+        compare = _session(req.token).has("b")
+        # Building the figure and its JSON takes milliseconds: off the event loop.
+        body = await run_in_threadpool(frame_body, snap, req.opts, compare, req.run)
+    except FeedError as err:
+        return JSONResponse({"error": err.message}, status_code=err.status, headers={"Cache-Control": "no-store"})
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,136 @@
+"""The frame feed (playground/framefeed.py): parameters, long poll, answers, and the frames' content."""
+import asyncio
+import json
+
+import numpy as np
+import pytest
+from starlette.requests import Request
+
+from gancore import Runner, Slots, TrainConfig
+from playground import framefeed
+from playground.figures import ARROW_NAME, FAKE_NAME, REAL_NAME, ViewOptions, _nice_ceil, arrow_tips, run_view
+from playground.framefeed import FeedError, FrameRequest, frame_body, frame_endpoint, next_frame, parse
+from playground.sessions import SessionRuns, find
+
+SMALL = TrainConfig(g_width=16, d_width=16, batch_size=32)
+
+
+@pytest.fixture
+def runs():
+    r = SessionRuns(Slots(4))
+    r.get("a", SMALL)
+    yield r
+    r.close()
+
+
+def call(query: str) -> tuple[int, dict, bytes]:
+    """Call the endpoint as Starlette would, without a server."""
+    scope = {"type": "http", "method": "GET", "path": framefeed.FRAME_PATH, "query_string": query.encode(),
+             "headers": []}
+    response = asyncio.run(frame_endpoint(Request(scope)))
+    return response.status_code, dict(response.headers), response.body
+
+
+@pytest.mark.parametrize("query, message", [
+    ({}, "token is missing"),
+    ({"token": "t", "run": "c"}, "run must be one of a, b"),
+    ({"token": "t", "run": "a", "arrows": "yes"}, "arrows must be 0 or 1"),
+    ({"token": "t", "run": "a", "optimal": "2"}, "optimal must be 0 or 1"),
+])
+def test_bad_parameters_are_refused_by_name(query, message):
+    with pytest.raises(FeedError, match=message) as err:
+        parse(query)
+    assert err.value.status == 400
+
+
+def test_good_parameters_become_view_options():
+    req = parse({"token": "t", "run": "b", "arrows": "0", "manifold": "1", "have": "3:7:paused"})
+    assert req == FrameRequest("t", "b", ViewOptions(arrows=False, manifold=True, optimal=False), "3:7:paused")
+
+
+def test_url_round_trips_through_parse(runs):
+    opts = ViewOptions(arrows=False, optimal=True)
+    url = framefeed.url(runs.token, "a", opts)
+    query = dict(pair.split("=") for pair in url.split("?", 1)[1].split("&"))
+    assert parse(query).opts == opts and parse(query).token == runs.token
+
+
+def test_a_new_frame_is_answered_at_once_and_a_known_one_waits_then_none(runs):
+    first = asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), "")))
+    assert first is not None and first.step == 0
+    # the chart has it: nothing new while paused, so the long poll ends empty
+    assert asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05)) is None
+    runs["a"].step(n=2)
+    newer = asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05))
+    assert newer.step == 2 and newer.key != first.key
+
+
+def test_a_closed_session_or_missing_run_answers_404(runs):
+    with pytest.raises(FeedError, match="run B is not open") as err:
+        asyncio.run(next_frame(FrameRequest(runs.token, "b", ViewOptions(), "")))
+    assert err.value.status == 404
+    token = runs.token
+    runs.close()
+    assert find(token) is None
+    with pytest.raises(FeedError, match="session has ended"):
+        asyncio.run(next_frame(FrameRequest(token, "a", ViewOptions(), "")))
+
+
+def test_endpoint_answers_200_204_400_404_never_cached(runs):
+    status, headers, body = call(f"token={runs.token}&run=a&arrows=1")
+    assert status == 200 and headers["cache-control"] == "no-store"
+    frame = json.loads(body)
+    assert frame["key"] == runs["a"].snapshot().key
+    status, _, _ = call(f"token={runs.token}&run=a&arrows=1&have={frame['key']}")
+    assert status == 204                                   # paused: nothing new within the long poll
+    status, headers, body = call("token=nope&run=a")
+    assert status == 404 and "reload the page" in json.loads(body)["error"]
+    status, _, body = call(f"token={runs.token}&run=a&manifold=maybe")
+    assert status == 400 and "manifold must be 0 or 1" in json.loads(body)["error"]
+
+
+def test_frame_body_carries_the_step_caption_and_compare_title(runs):
+    runs["a"].step(n=3)
+    snap = runs["a"].snapshot()
+    one = json.loads(frame_body(snap, ViewOptions(), False, "a"))["figure"]
+    two = json.loads(frame_body(snap, ViewOptions(), True, "b"))["figure"]
+    assert one["overlay"]["caption"].startswith("step 3 ·") and one["layout"]["meta"] == 3
+    assert two["layout"]["title"]["text"] == "B: nonsaturating"
+
+
+def test_overlay_layers_hold_the_snapshots_points_and_arrows():
+    runner = Runner(SMALL)
+    runner.step(n=5)
+    snap, opts = runner.snapshot(), ViewOptions()
+    layers = {(layer["name"], layer["xaxis"]): layer for layer in run_view(snap, opts)["overlay"]["layers"]}
+    np.testing.assert_array_equal(layers[(REAL_NAME, "xaxis")]["xy"], snap.real.ravel())
+    np.testing.assert_array_equal(layers[(FAKE_NAME, "xaxis")]["xy"], snap.fake.ravel())
+    segments = np.asarray(layers[(ARROW_NAME, "xaxis")]["xy"]).reshape(-1, 4)
+    np.testing.assert_allclose(segments[:, :2], snap.fake)
+    np.testing.assert_allclose(segments[:, 2:], arrow_tips(snap.fake, snap.g_field, opts))
+    surface = layers[("D(x)", "xaxis")]
+    np.testing.assert_array_equal(np.reshape(surface["z"], (surface["ny"], surface["nx"])), snap.d_surface)
+    assert (surface["zmin"], surface["zmax"]) == (0.0, 1.0)
+    runner.close()
+
+
+def test_legend_entries_match_the_overlay_and_arrows_can_be_off():
+    snap = Runner(SMALL).snapshot()
+    names = [t.get("name") for t in run_view(snap, ViewOptions(arrows=False))["data"][1:]]
+    assert names == [REAL_NAME, FAKE_NAME]
+    figure = run_view(snap, ViewOptions(arrows=True, manifold=True))
+    assert [t["name"] for t in figure["data"][1:]] == ["G(z) manifold", REAL_NAME, FAKE_NAME, ARROW_NAME]
+
+
+def test_score_surfaces_get_a_symmetric_stepped_range_around_the_equilibrium():
+    snap = Runner(SMALL.replace(loss="hinge")).snapshot()
+    surface = run_view(snap, ViewOptions())["overlay"]["layers"][0]
+    mid = snap.equilibrium or 0.0
+    half = surface["zmax"] - mid
+    assert surface["name"] == "score" and surface["zmin"] == pytest.approx(mid - half)
+    assert half >= np.abs(snap.d_surface - mid).max() and half == _nice_ceil(half)
+
+
+@pytest.mark.parametrize("value, nice", [(0.46, 0.5), (1.0, 1.0), (1.01, 2.0), (7.0, 10.0), (0.0031, 0.005), (20.0, 20.0)])
+def test_nice_ceil_known_answers(value, nice):
+    assert _nice_ceil(value) == pytest.approx(nice)
