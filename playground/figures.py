@@ -53,7 +53,9 @@ def run_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = 
         layers += [_surface(snap, snap.optimal_d, "x2", "y2", True), *_layers(snap, ViewOptions(arrows=False), "x2", "y2")]
     names = list(dict.fromkeys(layer["name"] for layer in layers if layer["kind"] != "surface"))
     traces = [_colorbar(layers[0]), *[_legend_entry(name, LEGEND_STYLE[name]) for name in names]]
-    overlay = {"layers": layers, "caption": caption}      # caption: text over the plot, e.g. the step
+    # Text that changes with every frame is drawn with the overlay too: the caption over the plot
+    # (e.g. the step) and a note in its corner.
+    overlay = {"layers": layers, "caption": caption, "note": _outside_note(snap), "note_color": FAKE}
     return {"data": traces, "layout": _view_layout(snap, title, with_optimal), "overlay": overlay}
 
 
@@ -144,7 +146,7 @@ def _view_layout(snap: Snapshot, title: str, with_optimal: bool) -> dict:
         "yaxis": {**axis, "range": [y0, y1], "scaleanchor": "x"},
         "title": {"text": title, "font": {"size": 14}},
         "meta": snap.step, "plot_bgcolor": "white",
-        "annotations": _outside_note(snap),
+        "annotations": [],
     }
     if with_optimal:
         layout["xaxis2"] = {**axis, "range": [x0, x1], "domain": [0.52, 1], "anchor": "y2"}
@@ -159,15 +161,12 @@ def _label(text: str, x: float) -> dict:
             "yanchor": "bottom", "font": {"size": 12}}
 
 
-def _outside_note(snap: Snapshot) -> list[dict]:
+def _outside_note(snap: Snapshot) -> str:
+    """How many fakes fell outside the view ("" if none): drawn under the plot's corner."""
     x0, x1, y0, y1 = snap.extent
     f = snap.fake
     outside = int(np.count_nonzero((f[:, 0] < x0) | (f[:, 0] > x1) | (f[:, 1] < y0) | (f[:, 1] > y1)))
-    if not outside:
-        return []
-    return [{"text": f"{outside} of {len(f)} fakes outside the view", "x": 0.01, "y": 0.01, "xref": "paper",
-             "yref": "paper", "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-             "font": {"size": 11, "color": FAKE}, "bgcolor": "rgba(255,255,255,0.7)"}]
+    return f"{outside} of {len(f)} fakes outside the view" if outside else ""
 
 
 # ---- charts -------------------------------------------------------------------------------------

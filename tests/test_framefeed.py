@@ -134,3 +134,14 @@ def test_score_surfaces_get_a_symmetric_stepped_range_around_the_equilibrium():
 @pytest.mark.parametrize("value, nice", [(0.46, 0.5), (1.0, 1.0), (1.01, 2.0), (7.0, 10.0), (0.0031, 0.005), (20.0, 20.0)])
 def test_nice_ceil_known_answers(value, nice):
     assert _nice_ceil(value) == pytest.approx(nice)
+
+
+def test_fakes_outside_the_view_are_counted_in_the_overlay_note():
+    import dataclasses
+    snap = Runner(SMALL).snapshot()
+    assert run_view(snap, ViewOptions())["overlay"]["note"] == ""
+    x0, x1, y0, y1 = snap.extent
+    fake = np.array(snap.fake)
+    fake[:3] = [x1 + 1.0, y0 - 5.0]
+    far = dataclasses.replace(snap, fake=fake)
+    assert run_view(far, ViewOptions())["overlay"]["note"] == f"3 of {len(fake)} fakes outside the view"

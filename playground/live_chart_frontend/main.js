@@ -79,15 +79,22 @@ async function feedLoop() {
     let wait = document.hidden ? HIDDEN_MS : MIN_FRAME_MS;
     try {
       const resp = await fetch(`${current.url}&have=${encodeURIComponent(current.have)}`, { cache: "no-store" });
-      if (resp.status === 200) {
+      const json = (resp.headers.get("content-type") || "").includes("json");
+      if (resp.status === 204) {
+        // nothing new within the server's long poll (a second): ask again at once, since
+        // MIN_FRAME_MS has long passed; an answer that came early still waits for it
+        wait = MIN_FRAME_MS;
+      } else if (!json) {
+        // not our endpoint: the page was started as a plain script, without the feed's route
+        showNotice("live frames need the app's server: start it with `streamlit run playground/server.py`");
+        wait = RETRY_MS;
+      } else if (resp.status === 200) {
         const body = await resp.json();
         if (current === feed) {
           current.have = body.key;
           showNotice(null);
           await draw(body.figure);
         }
-      } else if (resp.status === 204) {
-        wait = 0; // nothing new within the server's long poll: ask again at once
       } else {
         const body = await resp.json().catch(() => ({}));
         showNotice(body.error || `the frame feed answered HTTP ${resp.status}`);
@@ -197,6 +204,20 @@ function drawOverlay() {
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
     ctx.fillText(lastOverlay.caption, xa._offset, full.yaxis._offset - 4);
+  }
+  if (lastOverlay.note) {
+    // in the plot's lower left corner, on a light box so it reads over any colour
+    const xa = full.xaxis;
+    const ya = full.yaxis;
+    ctx.font = "11px 'Open Sans', verdana, arial, sans-serif";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "bottom";
+    const x = xa._offset + 6;
+    const y = ya._offset + ya._length - 6;
+    ctx.fillStyle = "rgba(255, 255, 255, 0.75)";
+    ctx.fillRect(x - 3, y - 15, ctx.measureText(lastOverlay.note).width + 6, 17);
+    ctx.fillStyle = lastOverlay.note_color || "#c51b7d";
+    ctx.fillText(lastOverlay.note, x, y);
   }
 }
 

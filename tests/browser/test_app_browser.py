@@ -132,3 +132,66 @@ def test_a_diverging_run_shows_a_message_and_a_reset_not_a_traceback(app):
     page.get_by_role("button", name="Reset this run").click()
     expect(page.get_by_role("button", name="Reset this run")).to_have_count(0, timeout=20_000)
     assert step_of(page) == 0
+
+
+def chart_stats(page: Page, key: str = "view-a") -> dict:
+    """The live chart's counters (see live_chart_frontend/main.js), once it has drawn a frame."""
+    iframe = page.locator(f".st-key-{key} iframe")
+    expect(iframe).to_be_visible(timeout=30_000)
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function("() => window.__liveChart?.newPlots >= 1", timeout=30_000)
+    return frame.evaluate("() => ({...window.__liveChart})")
+
+
+def test_the_view_is_fed_frames_without_page_reruns_and_plotly_stays_put(app):
+    page = app()
+    page.locator(".st-key-play button").click()
+    assert wait_until(lambda: (view_meta(page) or 0) > 20)
+    before, t0 = chart_stats(page), time.monotonic()
+    time.sleep(3.0)
+    after, elapsed = chart_stats(page), time.monotonic() - t0
+    fresh = (after["fresh"] - before["fresh"]) / elapsed
+    assert fresh >= 4, f"only {fresh:.1f} fresh frames/s from the feed"       # ~13/s on an idle 2-core machine
+    # Frames change the canvas overlay; the Plotly SVG is redrawn only when its own part changes.
+    assert after["plotlyCalls"] - before["plotlyCalls"] <= 2
+    assert after["newPlots"] == 1 and after["notice"] == ""
+    # the picture's own step moves with the frames, ahead of the once-a-second status line
+    assert after["lastMeta"] > before["lastMeta"]
+    assert_no_exception(page)
+
+
+def test_the_feed_refuses_strangers_and_bad_parameters_with_a_message(app):
+    page = app()
+    source = chart_stats(page)["source"]
+    base = page.evaluate("() => location.origin")
+    answer = page.request.get(f"{base}/gan/frame?token=not-a-session&run=a")
+    assert answer.status == 404 and "reload the page" in answer.json()["error"]
+    answer = page.request.get(f"{base}{source.replace('arrows=1', 'arrows=yes')}")
+    assert answer.status == 400 and "arrows must be 0 or 1" in answer.json()["error"]
+    answer = page.request.get(f"{base}{source}")
+    assert answer.status == 200 and answer.json()["figure"]["layout"]["meta"] == 0
+
+
+def test_view_options_reach_the_feed_and_the_legend_hides_an_overlay_layer(app):
+    page = app()
+    assert "arrows=1" in chart_stats(page)["source"]
+    page.get_by_text("generator's gradient arrows").first.click()
+    assert wait_until(lambda: "arrows=0" in (chart_stats(page)["source"] or ""))
+    frame = page.locator(".st-key-view-a iframe").element_handle().content_frame()
+    fake_pixels = "() => { const c = document.getElementById('overlay'); const d = c.getContext('2d')" \
+                  ".getImageData(0, 0, c.width, c.height).data; let n = 0;" \
+                  " for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i+1] < 80 && d[i+2] > 100) n++; return n; }"
+    assert frame.evaluate(fake_pixels) > 50                   # magenta fakes on the canvas
+    frame.locator(".traces", has=frame.locator(".legendtext", has_text="fake G(z)")).locator(".legendtoggle").click()
+    assert wait_until(lambda: frame.evaluate(fake_pixels) < 5), "the legend click did not hide the fakes"
+    assert_no_exception(page)
+
+
+def test_the_page_run_as_a_plain_script_says_how_to_start_the_feed(streamlit_server, page: Page):
+    page.goto(streamlit_server(REPO_ROOT / "playground" / "app.py"))
+    wait_for_app(page)
+    iframe = page.locator(".st-key-view-a iframe")
+    expect(iframe).to_be_visible(timeout=30_000)
+    frame = iframe.element_handle().content_frame()
+    expect(frame.locator("#notice")).to_contain_text("streamlit run playground/server.py", timeout=20_000)
+    assert_no_exception(page)
