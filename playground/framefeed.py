@@ -12,12 +12,14 @@ Served by playground/server.py (`st.App` with this route); the page itself stays
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
+import numpy as np
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,11 +27,11 @@ from starlette.responses import JSONResponse, Response
 from gancore.snapshot import Snapshot
 from playground import sessions
 from playground.figures import ViewOptions, run_view
-from playground.live_chart import to_payload
+from playground.live_chart import to_jsonable, to_payload
 
 FRAME_PATH = "/gan/frame"
 LONG_POLL_S = 1.0        # longest wait for a new frame before answering 204 (nothing new)
-CHECK_EVERY_S = 0.005    # how often a waiting request looks at the run
+CHECK_EVERY_S = 0.01     # how often a waiting request looks at the run
 RUN_NAMES = ("a", "b")
 FLAGS = {"0": False, "1": True}
 
@@ -77,8 +79,21 @@ def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str) -> b
     # The picture carries its own step: the status line above it is refreshed only once a second.
     title = f"{name.upper()}: {snap.config.loss}" if compare else ""
     caption = f"step {snap.step:,} · {snap.steps_per_s:,.0f} it/s"
-    return json.dumps({"key": snap.key, "figure": to_payload(run_view(snap, opts, title, caption))},
-                      separators=(",", ":"), allow_nan=False).encode()
+    figure = run_view(snap, opts, title, caption)
+    overlay = figure.pop("overlay")
+    overlay["layers"] = [{k: packed(v) if k in PACKED else v for k, v in layer.items()} for layer in overlay["layers"]]
+    payload = to_payload(figure)
+    payload["overlay"] = to_jsonable(overlay)
+    return json.dumps({"key": snap.key, "figure": payload}, separators=(",", ":"), allow_nan=False).encode()
+
+
+PACKED = ("xy", "z")    # the overlay's big arrays travel as float32 bytes, not JSON numbers
+
+
+def packed(values) -> dict[str, str]:
+    """Little-endian float32 bytes in base64 (NaN kept): a third of the JSON text, and no
+    number formatting on the server or parsing in the browser (main.js `floats`)."""
+    return {"f32": base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode("ascii")}
 
 
 def _session(token: str) -> sessions.SessionRuns:

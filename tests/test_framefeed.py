@@ -145,3 +145,19 @@ def test_fakes_outside_the_view_are_counted_in_the_overlay_note():
     fake[:3] = [x1 + 1.0, y0 - 5.0]
     far = dataclasses.replace(snap, fake=fake)
     assert run_view(far, ViewOptions())["overlay"]["note"] == f"3 of {len(fake)} fakes outside the view"
+
+
+def test_overlay_arrays_travel_as_float32_bytes_that_decode_to_the_snapshot():
+    import base64
+    runner = Runner(SMALL.replace(noise_dim=1))
+    runner.step(n=4)
+    snap = runner.snapshot()
+    figure = json.loads(frame_body(snap, ViewOptions(manifold=True), False, "a"))["figure"]
+    layers = {layer["name"]: layer for layer in figure["overlay"]["layers"]}
+
+    def unpack(value):
+        return np.frombuffer(base64.b64decode(value["f32"]), dtype="<f4")
+    np.testing.assert_array_equal(unpack(layers[FAKE_NAME]["xy"]), snap.fake.astype(np.float32).ravel())
+    np.testing.assert_array_equal(unpack(layers["D(x)"]["z"]), snap.d_surface.astype(np.float32).ravel())
+    assert len(unpack(layers["G(z) manifold"]["xy"])) == snap.manifold.size
+    runner.close()

@@ -5,7 +5,7 @@
 "use strict";
 
 const DRAG_STEP_PX = 15; // while the button is held, add a point each time the pointer moves this far
-const MIN_FRAME_MS = 1000 / 15; // a fed chart draws at most 15 frames a second: the rest of the CPU trains
+const MIN_FRAME_MS = 1000 / 12; // a fed chart draws at most 12 frames a second: the rest of the CPU trains
 const RETRY_MS = 1000; // after a failed request, ask again this much later
 const HIDDEN_MS = 500; // while the tab is hidden, look at the feed only twice a second
 const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
@@ -139,7 +139,7 @@ async function draw(figure) {
   const layout = figure.layout || {};
   // newPlot builds the DOM once; react diffs against what is on screen and keeps the user's
   // zoom because Python gives every figure the same layout.uirevision.
-  lastOverlay = figure.overlay || null;
+  lastOverlay = figure.overlay ? unpack(figure.overlay) : null;
   // Plotly only when what it draws changed: a live frame usually changes just the overlay (and
   // layout.meta, which only we read), and leaving the SVG alone spares its re-layout and raster.
   const signature = JSON.stringify([figure.data, { ...layout, meta: null }]);
@@ -234,7 +234,7 @@ const DRAW_LAYER = {
       for (let col = 0; col < nx; col++) {
         const v = z[row * nx + col];
         const o = out + col * 4;
-        if (v === null) {
+        if (Number.isNaN(v)) {
           pixels[o + 3] = 0; // undefined here (D* off the supports): leave the background
           continue;
         }
@@ -258,7 +258,7 @@ const DRAW_LAYER = {
     const r = layer.size / 2;
     ctx.beginPath();
     for (let i = 0; i < xy.length; i += 2) {
-      if (xy[i] === null || xy[i + 1] === null) continue;
+      if (Number.isNaN(xy[i]) || Number.isNaN(xy[i + 1])) continue;
       const x = px(xy[i]);
       const y = py(xy[i + 1]);
       ctx.moveTo(x + r, y);
@@ -271,7 +271,7 @@ const DRAW_LAYER = {
     const xy = layer.xy;
     ctx.beginPath();
     for (let i = 0; i < xy.length; i += 4) {
-      if (xy.slice(i, i + 4).includes(null)) continue;
+      if (Number.isNaN(xy[i] + xy[i + 1] + xy[i + 2] + xy[i + 3])) continue;
       ctx.moveTo(px(xy[i]), py(xy[i + 1]));
       ctx.lineTo(px(xy[i + 2]), py(xy[i + 3]));
     }
@@ -283,7 +283,7 @@ const DRAW_LAYER = {
     ctx.beginPath();
     let pen = false;
     for (let i = 0; i < xy.length; i += 2) {
-      if (xy[i] === null || xy[i + 1] === null) {
+      if (Number.isNaN(xy[i]) || Number.isNaN(xy[i + 1])) {
         pen = false;
         continue;
       }
@@ -294,6 +294,27 @@ const DRAW_LAYER = {
     ctx.stroke();
   },
 };
+
+// Overlay arrays come as {f32: base64 of little-endian float32} (see framefeed.packed) or as
+// JSON lists with null for NaN; either way they become typed arrays with NaN for gaps.
+function floats(value) {
+  if (value && typeof value.f32 === "string") {
+    const text = atob(value.f32);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return new Float32Array(bytes.buffer);
+  }
+  return Float64Array.from(value || [], (v) => (v === null ? NaN : v));
+}
+
+function unpack(overlay) {
+  const layers = overlay.layers.map((layer) => ({
+    ...layer,
+    ...(layer.xy !== undefined && { xy: floats(layer.xy) }),
+    ...(layer.z !== undefined && { z: floats(layer.z) }),
+  }));
+  return { ...overlay, layers };
+}
 
 // A colour scale [[t, "#rrggbb"], ...] as a 256-entry RGBA table, built once per scale.
 const colorTables = new Map();
