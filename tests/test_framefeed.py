@@ -1,5 +1,6 @@
 """The frame feed (playground/framefeed.py): parameters, long poll, answers, and the frames' content."""
 import asyncio
+import concurrent.futures
 import json
 
 import numpy as np
@@ -23,11 +24,18 @@ def runs():
     r.close()
 
 
+def run_async(coroutine):
+    """Run a coroutine to the end in a thread of its own: Playwright's sync API (the browser
+    tests, earlier in the same session) leaves an event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def call(query: str) -> tuple[int, dict, bytes]:
     """Call the endpoint as Starlette would, without a server."""
     scope = {"type": "http", "method": "GET", "path": framefeed.FRAME_PATH, "query_string": query.encode(),
              "headers": []}
-    response = asyncio.run(frame_endpoint(Request(scope)))
+    response = run_async(frame_endpoint(Request(scope)))
     return response.status_code, dict(response.headers), response.body
 
 
@@ -56,24 +64,24 @@ def test_url_round_trips_through_parse(runs):
 
 
 def test_a_new_frame_is_answered_at_once_and_a_known_one_waits_then_none(runs):
-    first = asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), "")))
+    first = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), "")))
     assert first is not None and first.step == 0
     # the chart has it: nothing new while paused, so the long poll ends empty
-    assert asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05)) is None
+    assert run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05)) is None
     runs["a"].step(n=2)
-    newer = asyncio.run(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05))
+    newer = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key), long_poll_s=0.05))
     assert newer.step == 2 and newer.key != first.key
 
 
 def test_a_closed_session_or_missing_run_answers_404(runs):
     with pytest.raises(FeedError, match="run B is not open") as err:
-        asyncio.run(next_frame(FrameRequest(runs.token, "b", ViewOptions(), "")))
+        run_async(next_frame(FrameRequest(runs.token, "b", ViewOptions(), "")))
     assert err.value.status == 404
     token = runs.token
     runs.close()
     assert find(token) is None
     with pytest.raises(FeedError, match="session has ended"):
-        asyncio.run(next_frame(FrameRequest(token, "a", ViewOptions(), "")))
+        run_async(next_frame(FrameRequest(token, "a", ViewOptions(), "")))
 
 
 def test_endpoint_answers_200_204_400_404_never_cached(runs):
