@@ -1,7 +1,7 @@
 """A Runner in a process of its own, so that two runs train side by side without sharing Python's GIL.
 
-Two Runner threads in one process share one interpreter lock: on two cores each ran at 0.53x of
-its speed alone, against 0.99x for two processes (`python -m benchmarks.proposals`). This class
+Two Runner threads in one process share one interpreter lock: on two cores each ran at 0.51x of
+its speed alone, against 0.97x for two processes (`python -m benchmarks.run --only compare`). This class
 has the Runner's interface; the run lives in a child Python process started with
 `python -m gancore.procrunner` (not multiprocessing's spawn, which re-runs the parent's main
 script: under Streamlit that is the app itself; not fork: the parent is a threaded server), and
@@ -29,6 +29,18 @@ _AUTH_ENV = "GAN_PLAYGROUND_RUN_KEY"
 _GONE = "error: the run's process ended unexpectedly; press Reset"
 
 
+def _set_speed(runner: Runner, value: float | None) -> None:
+    runner.max_steps_per_s = value
+
+
+# What the parent may ask of the child's Runner: nothing else is ever called.
+COMMANDS = {
+    "play": Runner.play, "pause": Runner.pause, "step": Runner.step, "update": Runner.update,
+    "reset": Runner.reset, "close": Runner.close, "_config": Runner._config,
+    "trained_steps": Runner.trained_steps, "set_speed": _set_speed,
+}
+
+
 def _serve(commands: Connection, frames: Connection) -> None:
     """The child: one Runner; answer commands, and send a new frame each time the parent asks.
 
@@ -53,8 +65,7 @@ def _serve(commands: Connection, frames: Connection) -> None:
             except EOFError:
                 break
             try:
-                result = getattr(runner, name)(*args) if name != "set_speed" else setattr(runner, "max_steps_per_s", *args)
-                status, answer = "ok", result
+                status, answer = "ok", COMMANDS[name](runner, *args)
             except Exception as err:        # handed to the caller, who raises it
                 status, answer = "error", err
             seq += 1

@@ -91,8 +91,8 @@ PACKED = ("xy", "z")    # the overlay's big arrays travel as float32 bytes, not 
 
 
 def packed(values) -> dict[str, str]:
-    """Little-endian float32 bytes in base64 (NaN kept): a third of the JSON text, and no
-    number formatting on the server or parsing in the browser (main.js `floats`)."""
+    """Little-endian float32 bytes in base64 (NaN kept): 5.3 characters a number against ~7 as
+    JSON, and no number formatting on the server or parsing in the browser (main.js `floats`)."""
     return {"f32": base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode("ascii")}
 
 
@@ -107,10 +107,11 @@ async def next_frame(req: FrameRequest, long_poll_s: float = LONG_POLL_S) -> Sna
     """The run's latest frame once it differs from the one the chart has; None if none came in time."""
     deadline = time.monotonic() + long_poll_s
     while True:
-        runs = _session(req.token)
-        if not runs.has(req.run):
-            raise FeedError(404, f"run {req.run.upper()} is not open in this session")
-        snap = runs[req.run].snapshot()       # a read: the runner makes the next frame
+        try:
+            runner = _session(req.token)[req.run]
+        except KeyError:                      # e.g. compare mode was just left
+            raise FeedError(404, f"run {req.run.upper()} is not open in this session") from None
+        snap = runner.snapshot()              # a read: the runner makes the next frame
         if snap.key != req.have:
             return snap
         if time.monotonic() >= deadline:
@@ -129,5 +130,11 @@ async def frame_endpoint(request: Request) -> Response:
         # Building the figure and its JSON takes milliseconds: off the event loop.
         body = await run_in_threadpool(frame_body, snap, req.opts, compare, req.run)
     except FeedError as err:
-        return JSONResponse({"error": err.message}, status_code=err.status, headers={"Cache-Control": "no-store"})
+        return _error(err.status, err.message)
+    except Exception as err:      # the chart shows the message; the server never sends a traceback
+        return _error(500, f"could not draw this frame ({type(err).__name__}: {err})")
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _error(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})

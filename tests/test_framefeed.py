@@ -169,3 +169,11 @@ def test_overlay_arrays_travel_as_float32_bytes_that_decode_to_the_snapshot():
     np.testing.assert_array_equal(unpack(layers["D(x)"]["z"]), snap.d_surface.astype(np.float32).ravel())
     assert len(unpack(layers["G(z) manifold"]["xy"])) == snap.manifold.size
     runner.close()
+
+
+def test_a_frame_that_cannot_be_drawn_answers_500_with_a_message(runs, monkeypatch):
+    def broken(*args):
+        raise ValueError("bad surface")
+    monkeypatch.setattr(framefeed, "frame_body", broken)
+    status, _, body = call(f"token={runs.token}&run=a")
+    assert status == 500 and json.loads(body)["error"] == "could not draw this frame (ValueError: bad surface)"

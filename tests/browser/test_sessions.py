@@ -113,3 +113,28 @@ def test_fifty_sessions_opened_and_closed_leave_no_threads_or_memory_behind(stre
     print(f"\n{SESSIONS} sessions: threads {before['threads']} -> {after['threads']}, "
           f"RSS {before['rss_kb'] / 1024:.0f} MB -> {after['rss_kb'] / 1024:.0f} MB ({growth_mb:+.0f} MB)")
     assert growth_mb < 100, f"server memory grew by {growth_mb:.0f} MB over {SESSIONS} sessions"
+
+
+def run_processes(server_pid: int) -> list[int]:
+    """Compare-mode runs: the server's child processes running gancore.procrunner."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue                                   # the process ended while we looked
+        if ppid == server_pid and b"gancore.procrunner" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_compare_mode_runs_in_two_processes_that_end_with_the_session(streamlit_server, browser):
+    url = streamlit_server(APP)
+    pid = streamlit_server.pids[url]
+    page = open_page(browser, f"{url}/?compare=1&b.loss=minimax")
+    assert wait_until(lambda: len(run_processes(pid)) == 2), f"run processes: {run_processes(pid)}"
+    play(page)
+    assert wait_until(lambda: step_of(page) > 20)
+    page.context.close()                    # the tab goes: its session's release hook closes both runs
+    assert wait_until(lambda: run_processes(pid) == [], timeout=30), f"left behind: {run_processes(pid)}"
