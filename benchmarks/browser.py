@@ -103,7 +103,7 @@ def _windows(url: str, window: float, reps: int) -> tuple[list[float], list[floa
 
 def _fresh_and_step(chart) -> tuple[int, int]:
     """Fresh frames drawn so far, and the step of the frame on screen (layout.meta): the picture's
-    own step is current to a frame, where the status line above it is refreshed once a second."""
+    own step is current to a frame, where the status line above it is refreshed twice a second."""
     return tuple(chart.evaluate("() => [window.__liveChart.fresh, window.__liveChart.lastMeta]"))
 
 

@@ -11,7 +11,7 @@ from playground.figures import ViewOptions, charts
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
 
-STATUS_EVERY_S = 1.0     # the status line; the pictures (with their step) come from the frame feed
+STATUS_EVERY_S = 0.5     # the status line (step, rate, D values); the picture carries its own step
 CHARTS_EVERY_S = 1.0     # the history charts carry more data and change slowly
 
 

@@ -155,7 +155,7 @@ def test_the_view_is_fed_frames_without_page_reruns_and_plotly_stays_put(app):
     # Frames change the canvas overlay; the Plotly SVG is redrawn only when its own part changes.
     assert after["plotlyCalls"] - before["plotlyCalls"] <= 2
     assert after["newPlots"] == 1 and after["notice"] == ""
-    # the picture's own step moves with the frames, ahead of the once-a-second status line
+    # the picture's own step moves with the frames, ahead of the status line (refreshed twice a second)
     assert after["lastMeta"] > before["lastMeta"]
     assert_no_exception(page)
 
