@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gancore.config import TrainConfig
-from gancore.runner import CapacityError, Runner, Slots
+from gancore.runner import UNWATCHED_S, CapacityError, Runner, Slots
 from gancore.snapshot import Snapshot, frozen
 
 _WAIT_S = 0.01          # the child's longest wait for a command, a frame request or a new frame
@@ -50,6 +50,7 @@ def _serve(commands: Connection, frames: Connection) -> None:
     config, options = commands.recv()
     runner = Runner(config, idle_timeout_s=float("inf"), **options)
     sent, seq, wanted = None, 0, True   # seq orders frames and replies: the parent never goes back
+    sent_at = time.monotonic()
     while True:
         ready = wait([commands, frames], _WAIT_S)
         if frames in ready:
@@ -73,8 +74,10 @@ def _serve(commands: Connection, frames: Connection) -> None:
             commands.send((status, answer, seq, sent))
             if name == "close":
                 break
-        if wanted:
-            snap = runner.snapshot()         # also tells the runner its next frame is wanted
+        # Unasked, still one frame a second (as the Runner publishes for nobody): a parent that
+        # has not read for a while then finds a frame at most about a second old.
+        if wanted or time.monotonic() - sent_at >= UNWATCHED_S:
+            snap = runner.snapshot() if wanted else runner.latest()   # snapshot() asks for the next
             if snap is not sent:
                 seq += 1
                 try:
@@ -82,6 +85,7 @@ def _serve(commands: Connection, frames: Connection) -> None:
                 except (BrokenPipeError, OSError):
                     break
                 sent, wanted = snap, False
+            sent_at = time.monotonic()
     runner.close()
 
 

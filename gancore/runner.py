@@ -88,6 +88,10 @@ class Runner:
         self._wanted = True
         return self._snapshot
 
+    def latest(self) -> Snapshot:
+        """The latest frame without counting as a read: no demand for a next one, no watchdog."""
+        return self._snapshot
+
     def trained_steps(self) -> int:
         """Iterations trained so far, counted live (a snapshot's step is as old as the snapshot)."""
         return self._trainer.step

@@ -111,3 +111,13 @@ def test_frames_come_on_demand_each_read_finds_a_fresh_one():
         assert r.trained_steps() >= steps[-1]
     finally:
         r.close()
+
+
+def test_an_unread_run_still_sends_a_frame_a_second():
+    r = ProcessRunner(SMALL)
+    try:
+        r.play()
+        time.sleep(2.5)                          # nobody reads: no frame is asked for
+        assert r.snapshot().step > 0             # yet the one there is at most about a second old
+    finally:
+        r.close()
