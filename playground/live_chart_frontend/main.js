@@ -147,7 +147,8 @@ async function draw(figure) {
     await Plotly.newPlot(chart, figure.data || [], layout, PLOTLY_CONFIG);
     stats.newPlots += 1;
     chart.on("plotly_afterplot", () => drawOverlay()); // zoom, pan, resize, legend clicks
-  } else if (signature !== lastSignature) {
+  } else if (!figure.overlay || signature !== lastSignature) {
+    // (figures without an overlay, the history charts and the drawing canvas, always go to Plotly)
     await Plotly.react(chart, figure.data || [], layout, PLOTLY_CONFIG);
     stats.plotlyCalls += 1;
   }
