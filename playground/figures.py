@@ -95,19 +95,14 @@ def _colorbar(surface: dict) -> dict:
 
 def _layers(snap: Snapshot, opts: ViewOptions, xaxis: str, yaxis: str) -> list[dict]:
     """Overlay layers for one subplot, bottom to top: flat [x0, y0, x1, y1, ...] data coordinates."""
-    axes = _axes(xaxis, yaxis)
-    layers = []
+    points = {}                                   # name -> flat xy; LEGEND_STYLE gives kind and look
     if opts.manifold:
-        layers.append({"kind": "polyline", "name": MANIFOLD_NAME, "xy": _mesh_lines(snap.manifold).ravel(), **axes})
-    layers.append({"kind": "dots", "name": REAL_NAME, "xy": snap.real.ravel(), **axes})
-    layers.append({"kind": "dots", "name": FAKE_NAME, "xy": snap.fake.ravel(), **axes})
+        points[MANIFOLD_NAME] = _mesh_lines(snap.manifold).ravel()
+    points[REAL_NAME], points[FAKE_NAME] = snap.real.ravel(), snap.fake.ravel()
     if opts.arrows:
-        tips = arrow_tips(snap.fake, snap.g_field, opts)
-        layers.append({"kind": "segments", "name": ARROW_NAME,
-                       "xy": np.concatenate([snap.fake, tips], axis=1).ravel(), **axes})
-    for layer in layers:
-        layer.update(LEGEND_STYLE[layer["name"]])
-    return layers
+        points[ARROW_NAME] = np.concatenate([snap.fake, arrow_tips(snap.fake, snap.g_field, opts)], axis=1).ravel()
+    axes = _axes(xaxis, yaxis)
+    return [{"name": name, "xy": xy, **LEGEND_STYLE[name], **axes} for name, xy in points.items()]
 
 
 def _legend_entry(name: str, style: dict) -> dict:

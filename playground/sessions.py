@@ -24,8 +24,7 @@ _BY_TOKEN: "weakref.WeakValueDictionary[str, SessionRuns]" = weakref.WeakValueDi
 
 def find(token: str) -> "SessionRuns | None":
     """The live session whose token this is, or None (unknown, expired or closed)."""
-    runs = _BY_TOKEN.get(token)
-    return None if runs is None or runs.closed else runs
+    return _BY_TOKEN.get(token)
 
 
 class SessionRuns:
@@ -37,7 +36,7 @@ class SessionRuns:
         self._lock = threading.Lock()
         # The session's key to the frame feed (playground/framefeed.py): unguessable, and the
         # only way to reach these runs from outside Streamlit's own session.
-        self.token, self.closed = secrets.token_urlsafe(16), False
+        self.token = secrets.token_urlsafe(16)
         _BY_TOKEN[self.token] = self
 
     def get(self, name: str, config: TrainConfig, own_process: bool = False) -> Runner | ProcessRunner:
@@ -67,8 +66,7 @@ class SessionRuns:
 
     def close(self) -> None:
         """Stop every run of the session (its threads end); called when the session goes away."""
-        self.closed = True
-        _BY_TOKEN.pop(self.token, None)
+        _BY_TOKEN.pop(self.token, None)        # the feed stops answering for this session
         with self._lock:
             runners, self._runners = list(self._runners.values()), {}
         for runner in runners:

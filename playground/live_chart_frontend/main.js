@@ -142,7 +142,7 @@ async function draw(figure) {
   lastOverlay = figure.overlay ? unpack(figure.overlay) : null;
   // Plotly only when what it draws changed: a live frame usually changes just the overlay (and
   // layout.meta, which only we read), and leaving the SVG alone spares its re-layout and raster.
-  const signature = JSON.stringify([figure.data, { ...layout, meta: null }]);
+  const signature = figure.overlay ? JSON.stringify([figure.data, { ...layout, meta: null }]) : null;
   if (stats.newPlots === 0) {
     await Plotly.newPlot(chart, figure.data || [], layout, PLOTLY_CONFIG);
     stats.newPlots += 1;
