@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import sys
@@ -20,6 +21,8 @@ MAX_STEPS = 10_000_000
 # One snapshot costs about as much as 3-5 iterations, so this keeps the probe under ~5% of a run.
 PROBE_EVERY = 100
 DEFAULT_SIDES = {"a": "loss=minimax", "b": "loss=nonsaturating"}
+# Commands that live in modules of their own: name -> module with add_command(commands, parser_class).
+EXTRA_COMMANDS: dict[str, str] = {}
 
 Configs = dict[str, TrainConfig]       # a label ("train", "a", "b") -> a validated config
 Results = dict[str, dict[str, Any]]    # the same labels -> what each run reports
@@ -39,7 +42,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m gancore", allow_abbrev=False,
                      description="Train GANs on 2D data without the UI.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,compare}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{" + ",".join(("train", "compare", *EXTRA_COMMANDS)) + "}")
     train = commands.add_parser("train", allow_abbrev=False, help="train one run and report its metrics")
     train.set_defaults(plan=lambda args: _configs(args, {"train": {}}), render=_render_train)
     compare = commands.add_parser("compare", allow_abbrev=False,
@@ -50,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help=f"settings of run {side} (default when neither --a nor --b: {default})")
     for sub in (train, compare):
         _add_common_flags(sub)
+    for name, module in EXTRA_COMMANDS.items():
+        # Each adds its parser with set_defaults(main=fn): fn(args) -> exit status, UsageError or
+        # ConfigError for bad arguments (printed as one line, status 2).
+        importlib.import_module(module).add_command(commands, _Parser)
     return parser
 
 
@@ -251,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if hasattr(args, "main"):
+            return args.main(args)
         steps = parse_steps(args.steps)
         configs: Configs = args.plan(args)      # every side validated before any training starts
     except (UsageError, ConfigError) as err:

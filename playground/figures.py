@@ -9,12 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gancore.palette import ARROW, D_SCALE, FAKE, MANIFOLD, REAL
 from gancore.snapshot import Snapshot
 
-REAL, FAKE = "#1b7837", "#c51b7d"      # real green, fake magenta: the ends of the D colour scale
-ARROW, MANIFOLD = "#333333", "rgba(60, 60, 60, 0.35)"
-# Purple (D says fake) -> white (D = 1/2, can't tell) -> green (D says real).
-D_SCALE = [[0.0, "#762a83"], [0.25, "#c2a5cf"], [0.5, "#f7f7f7"], [0.75, "#a6dba0"], [1.0, "#1b7837"]]
 RUN_DASH = {"a": "solid", "b": "dot"}
 REAL_NAME, FAKE_NAME, ARROW_NAME, MANIFOLD_NAME = "real x ~ p_data", "fake G(z)", "G's push −∇ₓL_G", "G(z) manifold"
 # How the overlay draws each layer (sizes in CSS pixels); also the look of its legend entry.
