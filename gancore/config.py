@@ -31,6 +31,7 @@ class Spec:
 
     help: str
     group: str
+    label: str = ""                 # words for people (widgets); the field's name is for links and flags
     live: bool = False              # True: changes apply to a running run, optimiser state kept
     low: float | None = None        # inclusive numeric bounds
     high: float | None = None
@@ -49,42 +50,42 @@ class TrainConfig:
     """Everything that defines a run. Same config (seed included), same run."""
 
     # data
-    target: str = _f("ring8", group="Data", choices=tuple(TARGETS), help="The 2D distribution the generator must learn.")
-    ring_radius: float = _f(2.0, group="Data", low=0.1, high=10.0, help="ring8: radius of the circle of modes.")
-    ring_std: float = _f(0.02, group="Data", low=0.001, high=2.0, help="ring8: standard deviation of each mode.")
-    grid_spacing: float = _f(2.0, group="Data", low=0.1, high=5.0, help="grid25: distance between neighbouring modes.")
-    grid_std: float = _f(0.05, group="Data", low=0.001, high=2.0, help="grid25: standard deviation of each mode.")
-    data_noise: float = _f(0.05, group="Data", low=0.0, high=1.0, help="Noise added to the non-mixture shapes (moons, swiss roll, your points).")
-    points: tuple[tuple[float, float], ...] = _f((), group="Data", text=False, help="Your own points, for the 'points' target.")
+    target: str = _f("ring8", label="target distribution", group="Data", choices=tuple(TARGETS), help="The 2D distribution the generator must learn.")
+    ring_radius: float = _f(2.0, label="ring radius", group="Data", low=0.1, high=10.0, help="ring8: radius of the circle of modes.")
+    ring_std: float = _f(0.02, label="mode spread σ (ring)", group="Data", low=0.001, high=2.0, help="ring8: standard deviation of each mode.")
+    grid_spacing: float = _f(2.0, label="grid spacing", group="Data", low=0.1, high=5.0, help="grid25: distance between neighbouring modes.")
+    grid_std: float = _f(0.05, label="mode spread σ (grid)", group="Data", low=0.001, high=2.0, help="grid25: standard deviation of each mode.")
+    data_noise: float = _f(0.05, label="shape noise", group="Data", low=0.0, high=1.0, help="Noise added to the non-mixture shapes (moons, swiss roll, your points).")
+    points: tuple[tuple[float, float], ...] = _f((), label="your points", group="Data", text=False, help="Your own points, for the 'points' target.")
     # noise prior p_z
-    noise: str = _f("gaussian", group="Networks", choices=tuple(NOISES), help="The noise prior p_z that G maps to data space.")
-    noise_dim: int = _f(2, group="Networks", low=1, high=8, help="Dimension of z. With 1 the generator's manifold is a curve.")
+    noise: str = _f("gaussian", label="noise prior p_z", group="Networks", choices=tuple(NOISES), help="The noise prior p_z that G maps to data space.")
+    noise_dim: int = _f(2, label="noise dimension (size of z)", group="Networks", low=1, high=8, help="Dimension of z. With 1 the generator's manifold is a curve.")
     # networks: MLPs, D outputs a logit (or a critic score)
-    g_layers: int = _f(2, group="Networks", low=0, high=6, help="Hidden layers of the generator.")
-    g_width: int = _f(128, group="Networks", low=1, high=512, help="Units per hidden layer of the generator.")
-    d_layers: int = _f(2, group="Networks", low=0, high=6, help="Hidden layers of the discriminator.")
-    d_width: int = _f(128, group="Networks", low=1, high=512, help="Units per hidden layer of the discriminator.")
-    activation: str = _f("relu", group="Networks", choices=tuple(ACTIVATIONS), help="Hidden-layer nonlinearity of both networks.")
+    g_layers: int = _f(2, label="G: hidden layers", group="Networks", low=0, high=6, help="Hidden layers of the generator.")
+    g_width: int = _f(128, label="G: units per layer", group="Networks", low=1, high=512, help="Units per hidden layer of the generator.")
+    d_layers: int = _f(2, label="D: hidden layers", group="Networks", low=0, high=6, help="Hidden layers of the discriminator.")
+    d_width: int = _f(128, label="D: units per layer", group="Networks", low=1, high=512, help="Units per hidden layer of the discriminator.")
+    activation: str = _f("relu", label="activation", group="Networks", choices=tuple(ACTIVATIONS), help="Hidden-layer nonlinearity of both networks.")
     # optimisation
-    loss: str = _f("nonsaturating", group="Training", live=True, choices=tuple(LOSSES), help="The objective D and G optimise.")
-    d_optimizer: str = _f("adam", group="Training", choices=tuple(OPTIMIZERS), help="Optimiser of the discriminator.")
-    g_optimizer: str = _f("adam", group="Training", choices=tuple(OPTIMIZERS), help="Optimiser of the generator.")
-    d_lr: float = _f(1e-3, group="Training", live=True, low=0.0, high=10.0, log=True, help="Discriminator learning rate (0 freezes D).")
-    g_lr: float = _f(1e-3, group="Training", live=True, low=0.0, high=10.0, log=True, help="Generator learning rate (0 freezes G).")
-    adam_beta1: float = _f(0.5, group="Training", live=True, low=0.0, high=0.999, help="Adam's first-moment decay (0.5 is the usual GAN choice).")
-    adam_beta2: float = _f(0.999, group="Training", live=True, low=0.0, high=0.9999, help="Adam's second-moment decay.")
-    d_steps: int = _f(1, group="Training", live=True, low=0, high=20, help="k: discriminator steps per iteration (Algorithm 1).")
-    g_steps: int = _f(1, group="Training", live=True, low=1, high=10, help="Generator steps per iteration.")
-    batch_size: int = _f(256, group="Training", live=True, low=1, high=4096, help="Minibatch size m, for real and for fake samples.")
-    gp_weight: float | None = _f(None, group="Training", live=True, low=0.0, high=1000.0, optional=True,
+    loss: str = _f("nonsaturating", label="loss", group="Training", live=True, choices=tuple(LOSSES), help="The objective D and G optimise.")
+    d_optimizer: str = _f("adam", label="optimiser (D)", group="Training", choices=tuple(OPTIMIZERS), help="Optimiser of the discriminator.")
+    g_optimizer: str = _f("adam", label="optimiser (G)", group="Training", choices=tuple(OPTIMIZERS), help="Optimiser of the generator.")
+    d_lr: float = _f(1e-3, label="learning rate (D)", group="Training", live=True, low=0.0, high=10.0, log=True, help="Discriminator learning rate (0 freezes D).")
+    g_lr: float = _f(1e-3, label="learning rate (G)", group="Training", live=True, low=0.0, high=10.0, log=True, help="Generator learning rate (0 freezes G).")
+    adam_beta1: float = _f(0.5, label="Adam β₁ (momentum)", group="Training", live=True, low=0.0, high=0.999, help="Adam's first-moment decay (0.5 is the usual GAN choice).")
+    adam_beta2: float = _f(0.999, label="Adam β₂", group="Training", live=True, low=0.0, high=0.9999, help="Adam's second-moment decay.")
+    d_steps: int = _f(1, label="k: D steps per G step", group="Training", live=True, low=0, high=20, help="k: discriminator steps per iteration (Algorithm 1).")
+    g_steps: int = _f(1, label="G steps per iteration", group="Training", live=True, low=1, high=10, help="Generator steps per iteration.")
+    batch_size: int = _f(256, label="batch size", group="Training", live=True, low=1, high=4096, help="Minibatch size m, for real and for fake samples.")
+    gp_weight: float | None = _f(None, label="gradient penalty λ", group="Training", live=True, low=0.0, high=1000.0, optional=True,
                                   help="λ of the gradient penalty E(‖∇D(x̂)‖−1)² (Gulrajani et al. 2017). Empty: the loss's own (10 for wgan-gp, else 0).")
-    r1_weight: float = _f(0.0, group="Training", live=True, low=0.0, high=1000.0,
+    r1_weight: float = _f(0.0, label="R1 penalty γ", group="Training", live=True, low=0.0, high=1000.0,
                           help="γ of the R1 penalty γ/2·E‖∇D(x)‖² on real data (Mescheder et al. 2018). 0 = off.")
-    d_head_start: int = _f(0, group="Training", low=0, high=100_000,
+    d_head_start: int = _f(0, label="D head start (steps)", group="Training", low=0, high=100_000,
                            help="Discriminator-only steps before the first generator step: makes the saturating loss's vanishing gradient visible.")
     # reproducibility
-    seed: int = _f(0, group="Run", low=0, high=2**31 - 1, help="Seeds weights, data and noise. Same seed, same run.")
-    device: str = _f("auto", group="Run", choices=("auto", "cpu", "cuda"), help="Where to train; auto picks cuda when present.")
+    seed: int = _f(0, label="random seed", group="Run", low=0, high=2**31 - 1, help="Seeds weights, data and noise. Same seed, same run.")
+    device: str = _f("auto", label="device", group="Run", choices=("auto", "cpu", "cuda"), help="Where to train; auto picks cuda when present.")
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError naming the first bad field; return self so calls chain."""
@@ -155,6 +156,32 @@ def _check_points(points: Any) -> None:
             raise ConfigError("points", f"{p!r} is not a pair of finite numbers")
 
 
+def _device_present(value: str) -> str | None:
+    import torch                 # already loaded by the losses; imported here to keep the check beside its use
+    if value == "cuda" and not torch.cuda.is_available():
+        return "cuda was asked for but this machine has no CUDA device; use auto or cpu"
+    return None
+
+
+# Checks that depend on the machine, not on the value alone: field -> (value -> problem or None).
+# A link made on a machine with a GPU must still open on one without.
+MACHINE_CHECKS: dict[str, Any] = {"device": _device_present}
+
+
+def machine_allows(name: str, value: Any) -> bool:
+    check = MACHINE_CHECKS.get(name)
+    return check is None or check(value) is None
+
+
+def check_machine(config: TrainConfig) -> TrainConfig:
+    """Raise ConfigError if this machine cannot run the config (e.g. cuda without a GPU)."""
+    for name, check in MACHINE_CHECKS.items():
+        problem = check(getattr(config, name))
+        if problem:
+            raise ConfigError(name, problem)
+    return config
+
+
 def parse_field(name: str, text: str) -> Any:
     """Turn one field's text (URL value, CLI flag) into a typed value; ConfigError if it cannot."""
     if name not in FIELDS or not spec_of(name).text:
@@ -186,6 +213,8 @@ def from_text(values: Mapping[str, str], base: TrainConfig = TrainConfig()) -> t
             good[name] = parse_field(name, text)
         except ConfigError as err:
             problems.append(f"ignored {err}")
+    for name in [n for n in good if not machine_allows(n, good[n])]:
+        problems.append(f"ignored {ConfigError(name, MACHINE_CHECKS[name](good.pop(name)))}")
     config = base.replace(**good)
     try:
         config.validate()

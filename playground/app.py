@@ -9,9 +9,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from any
 import streamlit as st  # noqa: E402
 
 from gancore import ConfigError, TrainConfig  # noqa: E402
-from gancore.config import TEXT_FIELDS  # noqa: E402
+from gancore.config import TEXT_FIELDS, check_machine, spec_of  # noqa: E402
 from gancore.losses import LOSSES  # noqa: E402
-from playground import controls, live, urlstate, widgets  # noqa: E402
+from playground import controls, kept, live, urlstate, viewstate, widgets  # noqa: E402
 from playground.figures import ViewOptions  # noqa: E402
 from playground.panels import export_panel, points_panel, target_picker, theory_panel  # noqa: E402
 from playground.sessions import session_runs  # noqa: E402
@@ -20,27 +20,41 @@ A, B = "cfg.", "b."
 # Streamlit fades elements while a rerun is pending; at ten fragment runs a second that fade
 # flickers over the live views. Their content is always the latest frame, so keep them opaque.
 NO_STALE_FADE = "<style>[data-stale='true'] {opacity: 1 !important; transition: none !important;}</style>"
+VIEW_HELP = {
+    "arrows": "Each fake point's arrow is −∇ₓ of G's loss at that point: the direction that lowers G's loss "
+              "fastest for that point. G's parameter step moves points only roughly that way.",
+    "manifold": "G applied to a grid of noise: how G folds the noise space into the plane.",
+    "optimal": "D*(x) = p_data/(p_data+p_g) (mixture targets), with p_g estimated from G's samples.",
+    "arrow_scale": "How long the arrows are drawn. The same for every run, so a vanishing gradient shows.",
+}
+VIEW_LABELS = {"arrows": "generator's gradient arrows", "manifold": "generator manifold G(z)",
+               "optimal": "optimal D* beside D", "arrow_scale": "arrow length"}
+ARROW_SCALES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
 
 
 def first_visit() -> None:
-    """Once per browser session: the URL's settings become the widgets' starting values."""
+    """Once per browser session: the URL's settings become the settings' starting values."""
     if st.session_state.get("_started"):
         return
     state = urlstate.read(st.query_params.to_dict())
     widgets.seed_state(state.config.to_dict(), A, overwrite=True)
     widgets.seed_state(state.config.replace(**state.b_overrides).to_dict(), B, overwrite=True)
-    st.session_state["compare"] = state.compare
-    st.session_state["b_fields"] = list(state.b_overrides) or ["loss"]
+    kept.put("compare", state.compare)
+    kept.put("b_fields", list(state.b_overrides) or ["loss"])
+    for name in viewstate.FIELDS:
+        kept.put(f"view.{name}", getattr(state.view, name))
+    kept.put("lang", state.lang)
     st.session_state["points"] = ()
     st.session_state["_url_notices"] = state.notices
     st.session_state["_started"] = True
 
 
 def on_compare_toggle() -> None:
-    # The classic comparison by default: B plays the other of the two original G losses.
-    if st.session_state["compare"] and st.session_state["b_fields"] == ["loss"]:
-        a_loss = st.session_state[A + "loss"]
-        st.session_state[B + "loss"] = "minimax" if a_loss != "minimax" else "nonsaturating"
+    # The classic comparison by default: B plays the other of the two original G losses, unless
+    # the user already gave B a loss of its own (a setting the user gave is never overwritten).
+    a_loss = widgets.value("loss", A)
+    if kept.get("compare") and kept.get("b_fields") == ["loss"] and widgets.value("loss", B) == a_loss:
+        widgets.set_value("loss", B, "minimax" if a_loss != "minimax" else "nonsaturating")
 
 
 def sidebar() -> tuple[dict, dict, ViewOptions]:
@@ -48,26 +62,31 @@ def sidebar() -> tuple[dict, dict, ViewOptions]:
     with st.sidebar:
         st.header("Settings")
         target_picker(A)
-        target = st.session_state[A + "target"]
+        target = widgets.value("target", A)
         values: dict = {}
         for group in widgets.groups():
             with st.expander(group, expanded=group in ("Data", "Training")):
                 values.update(widgets.draw_group(group, A, target))
                 if group == "Training":
                     _loss_formulas(values["loss"])
-        overrides = _compare_settings(target)
+        overrides = _compare_settings()
         with st.expander("View", expanded=True):
-            opts = ViewOptions(
-                arrows=st.toggle("generator's gradient arrows", value=True, key="v_arrows",
-                                 help="Each fake point's arrow is −∇ₓ of G's loss: where G's next step pushes it."),
-                manifold=st.toggle("generator manifold G(z)", value=False, key="v_manifold",
-                                   help="G applied to a grid of noise: how G folds the noise space into the plane."),
-                optimal=st.toggle("optimal D* beside D", value=False, key="v_optimal",
-                                  help="D*(x) = p_data/(p_data+p_g) (mixture targets), with p_g estimated from G's samples."),
-                arrow_scale=st.select_slider("arrow length", [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5], value=0.05,
-                                             key="v_scale", help="The same scale for every run, so a vanishing gradient shows."),
-            )
+            opts = _view_options()
     return values, overrides, opts
+
+
+def _view_options() -> ViewOptions:
+    values = {}
+    for name in viewstate.FIELDS:
+        if name not in VIEW_LABELS:            # options without a control keep their defaults
+            continue
+        bound = kept.bind(f"view.{name}")
+        if name == "arrow_scale":
+            values[name] = st.select_slider(VIEW_LABELS[name], sorted(set(ARROW_SCALES) | {kept.get("view." + name)}),
+                                            help=VIEW_HELP[name], **bound)
+        else:
+            values[name] = st.toggle(VIEW_LABELS[name], help=VIEW_HELP[name], **bound)
+    return ViewOptions(**values)
 
 
 def _loss_formulas(loss: str) -> None:
@@ -77,19 +96,23 @@ def _loss_formulas(loss: str) -> None:
     st.latex(LOSSES[loss].g_latex)
 
 
-def _compare_settings(target: str) -> dict:
-    with st.expander("Compare two runs", expanded=st.session_state["compare"]):
-        st.toggle("compare run A with run B", key="compare", on_change=on_compare_toggle,
-                  help="Two runs with the same seed and initial weights that differ only in what you pick below.")
-        if not st.session_state["compare"]:
+def _compare_settings() -> dict:
+    with st.expander("Compare two runs", expanded=kept.get("compare")):
+        st.toggle("compare run A with run B",
+                  help="Two runs with the same seed and initial weights that differ only in what you pick below.",
+                  **kept.bind("compare", then=on_compare_toggle))
+        if not kept.get("compare"):
             return {}
-        chosen = st.multiselect("run B differs in", [n for n in TEXT_FIELDS if n != "seed"], key="b_fields")
+        chosen = st.multiselect("run B differs in", [n for n in TEXT_FIELDS if n != "seed"],
+                                format_func=lambda n: spec_of(n).label, **kept.bind("b_fields"))
         return {name: widgets.draw(name, B) for name in chosen}
 
 
 def build_configs(values: dict, overrides: dict) -> tuple[TrainConfig, TrainConfig | None]:
     config_a = TrainConfig(**values, points=st.session_state["points"]).validate()
-    config_b = config_a.replace(**overrides).validate() if st.session_state["compare"] else None
+    config_b = config_a.replace(**overrides).validate() if kept.get("compare") else None
+    for config in filter(None, (config_a, config_b)):
+        check_machine(config)
     return config_a, config_b
 
 
@@ -115,7 +138,7 @@ def main() -> None:
         config_a, config_b = runs.get("a", TrainConfig()).config, None
     else:
         controls.sync(runs, config_a, config_b)
-        params = urlstate.write(urlstate.PageState(config_a, config_b is not None, overrides))
+        params = urlstate.write(urlstate.PageState(config_a, config_b is not None, overrides, opts, kept.get("lang")))
         if params != st.query_params.to_dict():
             st.query_params.from_dict(params)
     with notices:

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gancore.snapshot import Snapshot
-from playground import sessions
+from playground import sessions, viewstate
 from playground.figures import ViewOptions, run_view
 from playground.live_chart import to_jsonable, to_payload
 
@@ -33,7 +33,7 @@ FRAME_PATH = "/gan/frame"
 LONG_POLL_S = 1.0        # longest wait for a new frame before answering 204 (nothing new)
 CHECK_EVERY_S = 0.01     # how often a waiting request looks at the run
 RUN_NAMES = ("a", "b")
-FLAGS = {"0": False, "1": True}
+REQUEST_KEYS = ("token", "run", "have")   # the rest of a query is view options
 
 
 class FeedError(Exception):
@@ -53,9 +53,8 @@ class FrameRequest:
 
 
 def url(token: str, run: str, opts: ViewOptions) -> str:
-    """The feed address of one run's view, as the chart's iframe requests it."""
-    flags = {name: int(getattr(opts, name)) for name in ("arrows", "manifold", "optimal")}
-    return f"{FRAME_PATH}?{urlencode({'token': token, 'run': run, **flags})}"
+    """The feed address of one run's view, as the chart's iframe requests it: every view option."""
+    return f"{FRAME_PATH}?{urlencode({'token': token, 'run': run, **viewstate.to_params(opts)})}"
 
 
 def parse(query: Mapping[str, str]) -> FrameRequest:
@@ -65,13 +64,12 @@ def parse(query: Mapping[str, str]) -> FrameRequest:
         raise FeedError(400, "token is missing")
     if run not in RUN_NAMES:
         raise FeedError(400, f"run must be one of {', '.join(RUN_NAMES)}, not {run[:20]!r}")
-    flags = {}
-    for name in ("arrows", "manifold", "optimal"):
-        value = query.get(name, "0")
-        if value not in FLAGS:
-            raise FeedError(400, f"{name} must be 0 or 1, not {value[:20]!r}")
-        flags[name] = FLAGS[value]
-    return FrameRequest(token, run, ViewOptions(**flags), query.get("have", ""))
+    view = {k: v for k, v in query.items() if k not in REQUEST_KEYS}
+    try:
+        opts, _ = viewstate.from_params(view)
+    except viewstate.ViewError as err:
+        raise FeedError(400, str(err)) from None
+    return FrameRequest(token, run, opts, query.get("have", ""))
 
 
 def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str) -> bytes:

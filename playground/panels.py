@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from gancore.snapshot import Snapshot
-from playground import controls
+from playground import controls, kept, widgets
 from playground.live_chart import live_chart
 from playground.sessions import SessionRuns, session_runs
 from playground.theory import LANGUAGES, LiveNumbers, theory_sections
@@ -24,7 +24,7 @@ DRAW_WINDOW = 2.5
 
 
 def _pick_target(prefix: str, key: str) -> None:
-    st.session_state[prefix + "target"] = key
+    widgets.set_value("target", prefix, key)
 
 
 def target_picker(prefix: str) -> None:
@@ -37,7 +37,7 @@ def target_picker(prefix: str) -> None:
                 col.image(thumbnail(key), width="stretch")
                 col.button(key, key=f"pick-{key}", on_click=_pick_target, args=(prefix, key),
                            width="stretch",
-                           type="primary" if st.session_state[prefix + "target"] == key else "secondary")
+                           type="primary" if widgets.value("target", prefix) == key else "secondary")
 
 
 def _live_numbers(snap: Snapshot) -> LiveNumbers:
@@ -47,11 +47,16 @@ def _live_numbers(snap: Snapshot) -> LiveNumbers:
                        batch_size=c.batch_size)
 
 
-@st.fragment(run_every=5.0)
 def theory_panel() -> None:
-    """The theory the playground teaches, with run A's current numbers filled in."""
-    lang = st.radio("language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="theory_lang",
-                    label_visibility="collapsed")
+    """The theory the playground teaches, in the chosen language (part of the link)."""
+    st.radio("language", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True,
+             label_visibility="collapsed", **kept.bind("lang"))
+    _theory_text(kept.get("lang"))
+
+
+@st.fragment(run_every=5.0)
+def _theory_text(lang: str) -> None:
+    """The sections, with run A's current numbers filled in every few seconds."""
     for title, body in theory_sections(lang, _live_numbers(session_runs()["a"].snapshot())):
         st.subheader(title)
         st.markdown(body)
@@ -59,7 +64,7 @@ def theory_panel() -> None:
 
 def _use_points(prefix: str, points: np.ndarray) -> None:
     st.session_state["points"] = tuple((float(x), float(y)) for x, y in points)
-    st.session_state[prefix + "target"] = "points"
+    widgets.set_value("target", prefix, "points")
     st.session_state["_points_changed"] = True
 
 

@@ -4,43 +4,68 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, from_text, parse_field
+from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, from_text, machine_allows, parse_field
+from playground import viewstate
+from playground.figures import ViewOptions
+from playground.theory import LANGUAGES
 
 B_PREFIX = "b."            # run B's settings that differ from run A's: b.loss=minimax
+VIEW_PREFIX = "view."      # view options that differ from the defaults: view.arrows=0
 COMPARE_KEY = "compare"
+LANG_KEY = "lang"
+PAGE_KEYS = (COMPARE_KEY, LANG_KEY)
 DEFAULT = TrainConfig()
+DEFAULT_LANG = next(iter(LANGUAGES))
 
 
 @dataclass(frozen=True)
 class PageState:
-    """What a URL can say: run A's config, whether to compare, and run B's differences."""
+    """What a URL can say: run A's config, whether to compare, run B's differences, the view, the language."""
 
     config: TrainConfig = DEFAULT
     compare: bool = False
     b_overrides: dict[str, Any] = field(default_factory=dict)
+    view: ViewOptions = ViewOptions()
+    lang: str = DEFAULT_LANG
     notices: tuple[str, ...] = ()       # one line per value that was ignored, for the page to show
 
 
 def read(params: Mapping[str, str]) -> PageState:
     """Parse query parameters; anything unknown or invalid is ignored with a notice."""
-    a_values = {k: v for k, v in params.items() if not k.startswith(B_PREFIX) and k != COMPARE_KEY}
+    a_values = {k: v for k, v in params.items() if not k.startswith((B_PREFIX, VIEW_PREFIX)) and k not in PAGE_KEYS}
     config, notices = from_text(a_values)
     compare_text = params.get(COMPARE_KEY, "0")
     if compare_text not in ("0", "1"):
-        notices.append(f"ignored {COMPARE_KEY}: {compare_text!r} is not 0 or 1")
+        notices.append(f"ignored {COMPARE_KEY}: {compare_text[:20]!r} is not 0 or 1")
+    lang = params.get(LANG_KEY, DEFAULT_LANG)
+    if lang not in LANGUAGES:
+        notices.append(f"ignored {LANG_KEY}: {lang[:20]!r} is not one of {', '.join(LANGUAGES)}")
+        lang = DEFAULT_LANG
+    view, problems = viewstate.from_params(
+        {k[len(VIEW_PREFIX):]: v for k, v in params.items() if k.startswith(VIEW_PREFIX)}, strict=False)
+    notices += [f"ignored view option {p}" for p in problems]
+    overrides = _b_overrides(params, config, notices)
+    return PageState(config, compare_text == "1", overrides, view, lang, tuple(notices))
+
+
+def _b_overrides(params: Mapping[str, str], config: TrainConfig, notices: list[str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for key, text in params.items():
         if key.startswith(B_PREFIX):
+            name = key[len(B_PREFIX):]
             try:
-                overrides[key[len(B_PREFIX):]] = parse_field(key[len(B_PREFIX):], text)
+                value = parse_field(name, text)
+                if not machine_allows(name, value):
+                    raise ConfigError(name, f"{value!r} is not available on this machine")
+                overrides[name] = value
             except ConfigError as err:
                 notices.append(f"ignored run B's {err}")
     try:
         config.replace(**overrides).validate()
     except ConfigError as err:
         notices.append(f"ignored run B's settings: {err}")
-        overrides = {}
-    return PageState(config, compare_text == "1", overrides, tuple(notices))
+        return {}
+    return overrides
 
 
 def write(state: PageState) -> dict[str, str]:
@@ -50,6 +75,9 @@ def write(state: PageState) -> dict[str, str]:
     if state.compare:
         params[COMPARE_KEY] = "1"
         params.update({B_PREFIX + n: _text(v) for n, v in state.b_overrides.items()})
+    params.update({VIEW_PREFIX + n: v for n, v in viewstate.to_params(state.view, only_changed=True).items()})
+    if state.lang != DEFAULT_LANG:
+        params[LANG_KEY] = state.lang
     return params
 
 

@@ -5,8 +5,9 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from gancore.config import FIELDS, TEXT_FIELDS, Spec, spec_of
+from gancore.config import FIELDS, TEXT_FIELDS, Spec, machine_allows, spec_of
 from gancore.losses import LOSSES
+from playground import kept
 
 # 0, then 1-2-5 steps per decade from 1e-5 to 10: the range learning rates actually span.
 LOG_GRID = [0.0] + [m * 10.0 ** e for e in range(-5, 1) for m in (1, 2, 5)] + [10.0]
@@ -17,7 +18,17 @@ NOISE_PARAMS = ("data_noise",)
 
 
 def key_of(name: str, prefix: str) -> str:
+    """Where a setting is kept (playground/kept.py): "cfg.loss" for run A, "b.loss" for run B."""
     return f"{prefix}{name}"
+
+
+def value(name: str, prefix: str) -> Any:
+    return kept.get(key_of(name, prefix))
+
+
+def set_value(name: str, prefix: str, new: Any) -> None:
+    """Change a setting from code (a thumbnail, a lesson, a link): its widget shows it on its next draw."""
+    kept.put(key_of(name, prefix), new)
 
 
 def kind_of(name: str) -> str:
@@ -35,54 +46,57 @@ def kind_of(name: str) -> str:
 
 def _help(name: str, spec: Spec) -> str:
     when = "Applies to the running run at once." if spec.live else "Changing it starts a fresh run."
-    return f"{spec.help} {when}"
+    return f"{spec.help} {when} In links and on the command line: `{name}`."
 
 
-def _choice(name: str, key: str, spec: Spec) -> None:
+def _choice(name: str, spec: Spec, **kw: Any) -> None:
     labels = {"loss": lambda k: f"{k} — {LOSSES[k].label}"}.get(name, str)
-    st.selectbox(name, spec.choices, key=key, help=_help(name, spec), format_func=labels)
+    st.selectbox(spec.label, choices(name), help=_help(name, spec), format_func=labels, **kw)
 
 
-def _log(name: str, key: str, spec: Spec) -> None:
-    options = sorted(set(LOG_GRID) | {st.session_state[key]})
-    st.select_slider(name, options, key=key, help=_help(name, spec) + " Log scale.", format_func=lambda v: f"{v:g}")
+def _log(name: str, spec: Spec, **kw: Any) -> None:
+    options = sorted(set(LOG_GRID) | {st.session_state[kw["key"]]})      # bind() put the value there
+    st.select_slider(spec.label, options, help=_help(name, spec) + " Log scale.", format_func=lambda v: f"{v:g}", **kw)
 
 
-def _optional(name: str, key: str, spec: Spec) -> None:
-    st.number_input(name, min_value=spec.low, max_value=spec.high, key=key, help=_help(name, spec),
-                    placeholder="auto", format="%g")
+def _optional(name: str, spec: Spec, **kw: Any) -> None:
+    st.number_input(spec.label, min_value=spec.low, max_value=spec.high, help=_help(name, spec),
+                    placeholder="auto", format="%g", **kw)
 
 
-def _slider(name: str, key: str, spec: Spec) -> None:
-    st.slider(name, int(spec.low), int(spec.high), key=key, help=_help(name, spec))
+def _slider(name: str, spec: Spec, **kw: Any) -> None:
+    st.slider(spec.label, int(spec.low), int(spec.high), help=_help(name, spec), **kw)
 
 
-def _int(name: str, key: str, spec: Spec) -> None:
-    st.number_input(name, int(spec.low), int(spec.high), key=key, step=1, help=_help(name, spec))
+def _int(name: str, spec: Spec, **kw: Any) -> None:
+    st.number_input(spec.label, int(spec.low), int(spec.high), step=1, help=_help(name, spec), **kw)
 
 
-def _float(name: str, key: str, spec: Spec) -> None:
-    st.number_input(name, float(spec.low), float(spec.high), key=key, help=_help(name, spec), format="%g")
+def _float(name: str, spec: Spec, **kw: Any) -> None:
+    st.number_input(spec.label, float(spec.low), float(spec.high), help=_help(name, spec), format="%g", **kw)
 
 
-WIDGETS: dict[str, Callable[[str, str, Spec], None]] = {
+def choices(name: str) -> tuple[str, ...]:
+    """A choice field's options on this machine (cuda only where there is one)."""
+    return tuple(c for c in spec_of(name).choices if machine_allows(name, c))
+
+
+WIDGETS: dict[str, Callable[..., None]] = {
     "choice": _choice, "log": _log, "optional": _optional, "slider": _slider, "int": _int, "float": _float,
 }
 
 
 def seed_state(values: dict[str, Any], prefix: str, overwrite: bool) -> None:
-    """Put config values into session state, where the widgets read them (URL first, then the user)."""
+    """Keep config values as the settings' values (URL first, then the user)."""
     for name in TEXT_FIELDS:
-        key = key_of(name, prefix)
-        if overwrite or key not in st.session_state:
-            st.session_state[key] = values[name]
+        if overwrite or not kept.has(key_of(name, prefix)):
+            set_value(name, prefix, values[name])
 
 
 def draw(name: str, prefix: str) -> Any:
-    """One field's widget; returns its current value."""
-    key = key_of(name, prefix)
-    WIDGETS[kind_of(name)](name, key, spec_of(name))
-    return st.session_state[key]
+    """One field's widget, showing the kept value; returns it."""
+    WIDGETS[kind_of(name)](name, spec_of(name), **kept.bind(key_of(name, prefix)))
+    return value(name, prefix)
 
 
 def visible(name: str, target: str) -> bool:
@@ -98,7 +112,7 @@ def draw_group(group: str, prefix: str, target: str, skip: tuple[str, ...] = ())
     values = {}
     for name in TEXT_FIELDS:
         if spec_of(name).group == group and name not in skip:
-            values[name] = draw(name, prefix) if visible(name, target) else st.session_state[key_of(name, prefix)]
+            values[name] = draw(name, prefix) if visible(name, target) else value(name, prefix)
     return values
 
 

@@ -20,12 +20,14 @@ def runs(at):
     return at.session_state["_runs"]
 
 
-def widget(at, label):
+def widget(at, name, prefix="cfg."):
+    """A sidebar widget by the setting it edits (a TrainConfig field, or a page key such as "compare")."""
+    key = f"w.{prefix}{name}" if name in TEXT_FIELDS else f"w.{name}"
     for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle", "multiselect"):
         for w in getattr(at.sidebar, kind):
-            if w.label == label:
+            if w.key == key:
                 return w
-    raise KeyError(label)
+    raise KeyError(key)
 
 
 def status(at, run="a"):
@@ -98,7 +100,7 @@ def test_target_thumbnail_button_picks_the_target(at):
 
 
 def test_compare_mode_runs_two_with_same_weights_differing_in_loss(at):
-    widget(at, "compare run A with run B").set_value(True).run()
+    widget(at, "compare").set_value(True).run()
     a, b = runs(at)["a"], runs(at)["b"]
     assert isinstance(a, ProcessRunner) and isinstance(b, ProcessRunner)    # no shared GIL
     assert (a.config.loss, b.config.loss) == ("nonsaturating", "minimax")
@@ -106,7 +108,7 @@ def test_compare_mode_runs_two_with_same_weights_differing_in_loss(at):
     assert at.query_params["compare"] == "1" and at.query_params["b.loss"] == "minimax"
     at.button(key="step").click().run()
     assert a.snapshot().step == b.snapshot().step == 1
-    widget(at, "compare run A with run B").set_value(False).run()
+    widget(at, "compare").set_value(False).run()
     assert not runs(at).has("b") and b._process.poll() is not None      # B's process has ended
 
 
@@ -132,3 +134,44 @@ def test_garbage_url_never_shows_a_traceback():
     assert not at.exception
     assert runs(at)["a"].config == TrainConfig()
     runs(at).close()
+
+
+def test_switching_targets_while_playing_keeps_every_setting(at):
+    """Issue 9: ring8 -> grid25 -> swissroll -> ring8 used to raise KeyError, then bring the ring
+    back at its fields' minimums: hidden target parameters lost their values."""
+    widget(at, "ring_radius").set_value(3.0).run()
+    widget(at, "d_lr").set_value(0.002).run()
+    at.button(key="play").click().run()
+    for target in ("grid25", "swissroll", "ring8"):
+        at.button(key=f"pick-{target}").click().run()
+        assert not at.exception, at.exception
+    config = runs(at)["a"].config
+    assert (config.target, config.ring_radius, config.ring_std, config.d_lr) == ("ring8", 3.0, 0.02, 0.002)
+    assert widget(at, "ring_radius").value == 3.0 and widget(at, "ring_std").value == 0.02
+    assert at.query_params["ring_radius"] == "3.0"
+
+
+def test_run_b_settings_survive_leaving_and_reentering_compare_mode(at):
+    widget(at, "compare").set_value(True).run()
+    widget(at, "loss", "b.").set_value("hinge").run()
+    widget(at, "compare").set_value(False).run()
+    widget(at, "compare").set_value(True).run()
+    assert runs(at)["b"].config.loss == "hinge" and widget(at, "loss", "b.").value == "hinge"
+    assert not at.exception
+
+
+def test_cuda_in_a_link_is_ignored_with_a_notice_on_a_machine_without_it():
+    at = start(device="cuda", **{"b.device": "cuda"}, compare="1")
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    assert "device" in notes and "CUDA" in notes.upper()
+    assert runs(at)["a"].config.device == "auto"
+    assert "device" not in at.query_params and "b.device" not in at.query_params
+    runs(at).close()
+
+
+def test_controls_are_labelled_for_people_with_the_field_name_in_the_tooltip(at):
+    w = widget(at, "d_steps")
+    assert w.label == "k: D steps per G step" and "`d_steps`" in w.help
+    assert widget(at, "d_lr").label == "learning rate (D)"
+    assert widget(at, "d_head_start").label == "D head start (steps)"

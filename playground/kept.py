@@ -1,0 +1,61 @@
+"""Widget values that survive their widget not being drawn.
+
+Streamlit deletes a widget's state at the end of any run that did not draw it (a hidden target
+parameter, run B's settings outside compare mode, a tab's fragment), and a widget drawn again
+without a value starts from its minimum. So the value the user gave lives here, in a plain dict
+Streamlit never cleans up, and each widget is re-seeded from it before it is drawn. A widget's
+own key ("w." + key) is only ever a copy.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+STORE = "_kept"          # session key of {key: value}
+_MISSING = object()
+
+
+def _store() -> dict[str, Any]:
+    return st.session_state.setdefault(STORE, {})
+
+
+def widget_key(key: str) -> str:
+    return f"w.{key}"
+
+
+def get(key: str, default: Any = _MISSING) -> Any:
+    if default is _MISSING:
+        return _store()[key]
+    return _store().get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    """Change a value from code (a thumbnail, a lesson, a link): its widget shows it on its next draw."""
+    _store()[key] = value
+
+
+def has(key: str) -> bool:
+    return key in _store()
+
+
+def _take(key: str, then: Callable[[], None] | None) -> None:
+    # on_change runs before the page does: the user's new value is stored before anything reads it.
+    _store()[key] = st.session_state[widget_key(key)]
+    if then is not None:
+        then()
+
+
+def bind(key: str, default: Any = _MISSING, then: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Keyword arguments for a widget that shows and edits the kept value `key` (`default` the first time);
+    `then` runs after a change by the user has been kept.
+
+    Pass them to the widget call instead of key/value/on_change: `st.toggle("...", **kept.bind("compare", False))`.
+    """
+    store = _store()
+    if default is not _MISSING:
+        store.setdefault(key, default)
+    wkey = widget_key(key)
+    if wkey not in st.session_state or st.session_state[wkey] != store[key]:
+        st.session_state[wkey] = store[key]          # before the widget exists in this run: allowed
+    return {"key": wkey, "on_change": _take, "args": (key, then)}
