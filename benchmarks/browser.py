@@ -108,7 +108,7 @@ def _fresh_and_step(chart) -> tuple[int, int]:
 
 
 def _headless_rate(window: float) -> float:
-    runner = Runner(TrainConfig(), idle_timeout_s=1e9)
+    runner = Runner(TrainConfig())
     runner.play()
     time.sleep(1.0)
     s0, t0 = runner.snapshot().step, time.perf_counter()

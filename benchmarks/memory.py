@@ -13,6 +13,7 @@ from benchmarks.timing import in_thread, torch_threads
 from benchmarks.watching import watch
 from gancore.config import TrainConfig
 from gancore.runner import Runner
+from gancore.snapshot import RunState
 
 GROWTH_LIMIT_MB = 50.0
 WARMUP_S = 1.0          # first play: thread pools and allocator caches are set up, not leaked
@@ -50,8 +51,8 @@ def _measure(seconds: float, config: TrainConfig) -> Section:
             watch([runner], min(SAMPLE_EVERY_S, end - time.perf_counter()))
             samples.append(rss_mb())
         runner.pause()
-        if runner.state != "paused":
-            raise RuntimeError(f"runner stopped during the memory benchmark: {runner.state}")
+        if runner.latest().state is not RunState.PAUSED:
+            raise RuntimeError(f"runner stopped during the memory benchmark: {runner.latest().status}")
         gc.collect()
         after = rss_mb()
         history, metrics = runner._trainer.history, runner._probe.metric_history

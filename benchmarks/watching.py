@@ -6,7 +6,7 @@ from typing import Callable, Sequence
 
 from gancore.procrunner import ProcessRunner
 from gancore.runner import Runner
-from gancore.snapshot import Snapshot
+from gancore.snapshot import RunState, Snapshot
 
 READ_HZ = 10.0      # how often the app reads a runner's snapshot
 SETTLE_S = 0.3      # untimed time after play(), so thread start-up is not in the window
@@ -32,8 +32,8 @@ def steps_per_s(runners: Sequence[Runner | ProcessRunner], seconds: float, on_fr
         for r in runners:
             r.pause()
     for r in runners:
-        if r.state != "paused":     # diverged, failed or stopped by the watchdog: the window is void
-            raise RuntimeError(f"runner stopped during the benchmark: {r.state}")
+        if r.latest().state is not RunState.PAUSED:     # diverged, failed or stopped by the watchdog: the window is void
+            raise RuntimeError(f"runner stopped during the benchmark: {r.latest().status}")
     return [(e - s) / elapsed for s, e in zip(start, end)]
 
 

@@ -110,6 +110,11 @@ class TrainConfig:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
+def changed_fields(before: TrainConfig, after: TrainConfig) -> list[str]:
+    """The names of the fields whose values differ, in the config's order."""
+    return [f.name for f in dataclasses.fields(before) if getattr(before, f.name) != getattr(after, f.name)]
+
+
 def _plain(value: Any) -> Any:
     return [list(p) for p in value] if isinstance(value, tuple) else value
 

@@ -5,8 +5,10 @@ its speed alone, against 0.97x for two processes (`python -m benchmarks.run --on
 has the Runner's interface; the run lives in a child Python process started with
 `python -m gancore.procrunner` (not multiprocessing's spawn, which re-runs the parent's main
 script: under Streamlit that is the app itself; not fork: the parent is a threaded server), and
-commands and snapshots travel over two authenticated local sockets. The parent keeps the server's slot
-cap and the idle watchdog, since only the parent knows who reads.
+commands and snapshots travel over two authenticated local sockets. It only carries calls and
+frames: the server's slot cap and idle pause wrap it like any run (gancore/run.py's Supervised).
+Starting a child costs about two seconds (Python and torch); `Spares` keeps children started
+ahead, so that compare mode's two runs are there at once.
 """
 from __future__ import annotations
 
@@ -21,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from gancore.config import TrainConfig
-from gancore.runner import UNWATCHED_S, CapacityError, Runner, Slots
-from gancore.snapshot import Snapshot, frozen
+from gancore.runner import UNWATCHED_S, Runner
+from gancore.snapshot import RunState, Snapshot, frozen
 
 _WAIT_S = 0.01          # the child's longest wait for a command, a frame request or a new frame
 _AUTH_ENV = "GAN_PLAYGROUND_RUN_KEY"
-_GONE = "error: the run's process ended unexpectedly; press Reset"
+_GONE = "(its process ended unexpectedly; press Reset)"
 
 
 def _set_speed(runner: Runner, value: float | None) -> None:
@@ -36,7 +38,7 @@ def _set_speed(runner: Runner, value: float | None) -> None:
 # What the parent may ask of the child's Runner: nothing else is ever called.
 COMMANDS = {
     "play": Runner.play, "pause": Runner.pause, "step": Runner.step, "update": Runner.update,
-    "reset": Runner.reset, "close": Runner.close, "_config": Runner._config,
+    "reset": Runner.reset, "close": Runner.close, "config": lambda runner: runner.config,
     "trained_steps": Runner.trained_steps, "set_speed": _set_speed,
 }
 
@@ -47,8 +49,11 @@ def _serve(commands: Connection, frames: Connection) -> None:
     Frames on demand, as the Runner publishes them: the parent's read of a frame asks for the next
     (one byte on the frame socket), so a watched run sends each frame once and an unwatched one none.
     """
-    config, options = commands.recv()
-    runner = Runner(config, idle_timeout_s=float("inf"), **options)
+    try:
+        config, options = commands.recv()      # a spare child waits here, torch loaded, until it is used
+    except (EOFError, OSError):
+        return                                 # the parent went away before using it
+    runner = Runner(config, **options)
     sent, seq, wanted = None, 0, True   # seq orders frames and replies: the parent never goes back
     sent_at = time.monotonic()
     while True:
@@ -89,41 +94,95 @@ def _serve(commands: Connection, frames: Connection) -> None:
     runner.close()
 
 
-class ProcessRunner:
-    """The Runner interface, with the run in a child process.
+class _Child:
+    """A started child process and its two sockets, waiting for the config of the run it will carry."""
 
-    Like the Runner, no method raises a training error; a child that dies (killed from outside)
-    leaves the last frame with an error state, and reset() starts a new child.
-    """
-
-    def __init__(self, config: TrainConfig, *, publish_every_s: float = 0.1, metrics_every_s: float = 1.0,
-                 idle_timeout_s: float = 60.0, slots: Slots | None = None):
-        self._options = {"publish_every_s": publish_every_s, "metrics_every_s": metrics_every_s}
-        self.idle_timeout_s, self._slots, self._holding = idle_timeout_s, slots, False
-        self._lock, self._seq_lock, self._want_lock = threading.Lock(), threading.Lock(), threading.Lock()
-        self._closed, self._closing, self._speed = False, False, None
-        self._spawn(config.validate())
-
-    def _spawn(self, config: TrainConfig) -> None:
+    def __init__(self):
         key = secrets.token_bytes(16)
         with Listener(family="AF_UNIX", authkey=key) as listener:
             env = {**os.environ, _AUTH_ENV: key.hex(),
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                                os.environ.get("PYTHONPATH")]))}
-            self._process = subprocess.Popen([sys.executable, "-m", "gancore.procrunner", listener.address],
-                                             env=env, stdin=subprocess.DEVNULL)
-            self._commands, self._frames = listener.accept(), listener.accept()
+            self.process = subprocess.Popen([sys.executable, "-m", "gancore.procrunner", listener.address],
+                                            env=env, stdin=subprocess.DEVNULL)
+            self.commands, self.frames = listener.accept(), listener.accept()
+
+    def close(self) -> None:
+        for conn in (self.commands, self.frames):
+            conn.close()                        # a waiting child sees EOF and exits
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Spares:
+    """Children started ahead of need, so a ProcessRunner starts in milliseconds, not seconds."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self._ready: list[_Child] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.refill()
+
+    def take(self) -> "_Child | None":
+        """A started child, or None if none is ready yet (the caller starts its own); refills behind."""
+        with self._lock:
+            child = self._ready.pop() if self._ready else None
+        self.refill()
+        return child
+
+    def refill(self) -> None:
+        threading.Thread(target=self._fill, name="gan-spares", daemon=True).start()
+
+    def _fill(self) -> None:
+        with self._lock:
+            missing = 0 if self._closed else self.count - len(self._ready)
+        for _ in range(missing):
+            child = _Child()
+            with self._lock:
+                if self._closed or len(self._ready) >= self.count:
+                    child.close()
+                    return
+                self._ready.append(child)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed, ready, self._ready = True, self._ready, []
+        for child in ready:
+            child.close()
+
+
+class ProcessRunner:
+    """The run-handle interface (gancore/run.py), with the run in a child process.
+
+    Like the Runner, no method raises a training error; a child that dies (killed from outside)
+    leaves the last frame in the LOST state, and reset() starts a new child.
+    """
+
+    def __init__(self, config: TrainConfig, *, publish_every_s: float = 0.1, metrics_every_s: float = 1.0,
+                 spares: Spares | None = None):
+        self._options = {"publish_every_s": publish_every_s, "metrics_every_s": metrics_every_s}
+        self._lock, self._seq_lock, self._want_lock = threading.Lock(), threading.Lock(), threading.Lock()
+        self._closed, self._closing, self._speed = False, False, None
+        self._spares = spares
+        self._attach(config.validate())
+
+    def _attach(self, config: TrainConfig) -> None:
+        child = (self._spares.take() if self._spares else None) or _Child()
+        self._process, self._commands, self._frames = child.process, child.commands, child.frames
         self._commands.send((config, self._options))
-        self._gone, self._idle_pausing, self._wanted_at = False, False, None
-        self._last_read, self._seq = time.monotonic(), 0
+        self._gone, self._wanted_at, self._seq = False, None, 0
         self._snapshot: Snapshot = frozen(self._frames.recv()[1])
         if self._speed is not None:
             self._call("set_speed", self._speed)
         threading.Thread(target=self._read_frames, args=(self._frames,), name="gan-run-reader", daemon=True).start()
 
-    # ---- the Runner interface ---------------------------------------------------------------
+    # ---- the run-handle interface -----------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        self._last_read = now = time.monotonic()
+        now = time.monotonic()
         with self._want_lock:                 # reading this frame asks the child for the next one
             # (asked again after a second without an answer: a request is never lost for good)
             if self._live and (self._wanted_at is None or now - self._wanted_at > 1.0):
@@ -134,20 +193,19 @@ class ProcessRunner:
                     pass
         return self._snapshot
 
+    def latest(self) -> Snapshot:
+        return self._snapshot
+
     def trained_steps(self) -> int:
         return self._call("trained_steps")
 
     @property
     def config(self) -> TrainConfig:
-        return self._call("_config") if self._live else self._snapshot.config
+        return self._call("config") if self._live else self._snapshot.config
 
     @property
     def running(self) -> bool:
-        return self._live and self._snapshot.state == "running"
-
-    @property
-    def state(self) -> str:
-        return self._snapshot.state
+        return self._live and self._snapshot.state is RunState.RUNNING
 
     @property
     def max_steps_per_s(self) -> float | None:
@@ -159,36 +217,23 @@ class ProcessRunner:
         self._call("set_speed", value)
 
     def play(self) -> None:
-        if not self._live or self.running or self._snapshot.failed:
-            return
-        if self._slots is not None and not self._holding:
-            if not self._slots.acquire():
-                raise CapacityError(f"the server is already training {self._slots.limit} runs; "
-                                    "pause one (or wait) and press play again")
-            self._holding = True
-        self._last_read, self._idle_pausing = time.monotonic(), False
-        self._call("play")
+        if self._live and not self._snapshot.failed:
+            self._call("play")
 
-    def pause(self, reason: str = "paused") -> None:
-        self._call("pause", reason)
-        self._release_slot()
+    def pause(self, state: RunState = RunState.PAUSED, detail: str = "") -> None:
+        self._call("pause", state, detail)
 
     def step(self, kind: str = "iteration", n: int = 1) -> None:
         self._call("step", kind, n)
-        self._release_slot()
 
     def update(self, config: TrainConfig) -> bool:
-        kept = self._call("update", config)
-        if not kept:
-            self._release_slot()
-        return bool(kept)
+        return bool(self._call("update", config))
 
     def reset(self, config: TrainConfig | None = None) -> None:
         if self._gone and not self._closed:            # the child died: a new one takes over
-            self._spawn((config or self._snapshot.config).validate())
+            self._attach((config or self._snapshot.config).validate())
             return
         self._call("reset", config)
-        self._release_slot()
 
     def close(self) -> None:
         if self._closed:
@@ -201,7 +246,6 @@ class ProcessRunner:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        self._release_slot()
         self._commands.close()
         self._frames.close()
 
@@ -235,34 +279,21 @@ class ProcessRunner:
     def _lost(self) -> None:
         if not self._closing and not self._gone:
             self._gone = True
-            self._snapshot = self._snapshot.with_state(_GONE)
+            self._snapshot = self._snapshot.with_state(RunState.LOST, _GONE, 0.0)
             self._process.poll()
-        self._release_slot()
-
-    def _release_slot(self) -> None:
-        if self._holding and not self.running:
-            self._holding = False
-            self._slots.release()
 
     def _read_frames(self, frames: Connection) -> None:
-        """Take frames as they come; twice a second, also be the idle watchdog (nobody reads, no frames)."""
+        """Take frames as they come, until the child's socket closes."""
         while True:
             try:
-                if frames.poll(0.5):
-                    seq, snap = frames.recv()
-                    with self._want_lock:
-                        self._wanted_at = None
-                    self._take(seq, snap)
+                seq, snap = frames.recv()
             except (EOFError, OSError):
                 if frames is self._frames:
                     self._lost()
                 return
-            if not self.running:
-                self._release_slot()
-            elif time.monotonic() - self._last_read > self.idle_timeout_s and not self._idle_pausing:
-                self._idle_pausing = True
-                threading.Thread(target=self.pause, args=(f"paused: nobody watched for {self.idle_timeout_s:g} s",),
-                                 daemon=True).start()
+            with self._want_lock:
+                self._wanted_at = None
+            self._take(seq, snap)
 
 
 def _child_main(address: str) -> None:

@@ -7,6 +7,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from gancore import CapacityError, ConfigError, TrainConfig
+from gancore.config import changed_fields
+from playground import kept
 from playground.sessions import SessionRuns
 
 SPEEDS = {"1 / s": 1.0, "10 / s": 10.0, "100 / s": 100.0, "max": None}
@@ -43,36 +45,40 @@ def show_messages() -> None:
 def sync(runs: SessionRuns, config_a: TrainConfig, config_b: TrainConfig | None) -> None:
     """Bring the runs in line with the settings: live fields in place, others by a fresh run."""
     if config_b is None:
-        runs.drop("b")
+        if runs.has("b"):
+            runs.drop("b")
     elif not runs.has("b"):
         # Entering compare mode: both runs restart together from the same initial weights, each in
-        # a process of its own so that they train side by side at full speed.
+        # a process of its own (started ahead of need) so that they train side by side at full speed.
         playing = runs.has("a") and runs["a"].running
-        runs.drop("a")
         with st.spinner("Starting two runs side by side…"):
-            runs.get("a", config_a, own_process=True)
-            runs.get("b", config_b, own_process=True)
+            runs.replace({"a": config_a, "b": config_b}, place="process")
         say("info", "Compare mode: both runs start from step 0 with the same seed and initial weights.")
         if playing:
             play(runs)
     for name, config in (("a", config_a), ("b", config_b)):
         if config is not None:
             _apply(runs, name, config)
+    speed = SPEEDS[kept.get("speed", "max")]
+    for name in names(runs):
+        if runs[name].max_steps_per_s != speed:
+            runs[name].max_steps_per_s = speed
 
 
 def _apply(runs: SessionRuns, name: str, config: TrainConfig) -> None:
     runner = runs.get(name, config)
-    if runner.config == config:
+    before = runner.config
+    if before == config:
         return
     playing = runner.running
     try:
-        kept = runner.update(config)
+        kept_run = runner.update(config)
     except (ConfigError, ValueError) as err:
         say("error", f"Run {name.upper()} keeps its settings: {err}")
         return
-    if not kept:
-        changed = sorted(k for k, v in config.to_dict().items() if v != runner.config.to_dict().get(k))
-        say("info", f"Run {name.upper()}: started a fresh run (a structural setting changed). {', '.join(changed)}")
+    if not kept_run:
+        say("info", f"Run {name.upper()}: started a fresh run (a structural setting changed: "
+                    f"{', '.join(changed_fields(before, config))}).")
         if playing:
             _play_one(runner, name)
 
@@ -112,11 +118,6 @@ def reset(runs: SessionRuns) -> None:
         runs[name].reset()
 
 
-def set_speed(runs: SessionRuns) -> None:
-    for name in names(runs):
-        runs[name].max_steps_per_s = SPEEDS[st.session_state["speed"]]
-
-
 def draw_controls(runs: SessionRuns) -> None:
     """Play/pause, step, step D, step G, reset and speed, in one row."""
     running = runs["a"].running
@@ -131,5 +132,5 @@ def draw_controls(runs: SessionRuns) -> None:
                    help="One generator update only, through a D that is not updated.")
     cols[4].button("Reset", key="reset", on_click=reset, args=(runs,), width="stretch",
                    help="A fresh run from the same seed: same initial weights.")
-    cols[5].select_slider("speed (iterations / s)", list(SPEEDS), value="max", key="speed",
-                          on_change=set_speed, args=(runs,), label_visibility="collapsed")
+    cols[5].select_slider("speed (iterations / s)", list(SPEEDS), label_visibility="collapsed",
+                          **kept.bind("speed", "max"))

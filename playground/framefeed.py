@@ -76,7 +76,7 @@ def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str) -> b
     """The JSON the chart draws: the figure and the frame's key (sent back as `have`)."""
     # The picture carries its own step: the status line above it is refreshed twice a second.
     title = f"{name.upper()}: {snap.config.loss}" if compare else ""
-    caption = f"step {snap.step:,} · {snap.steps_per_s:,.0f} it/s"
+    caption = f"step {snap.step:,} · {snap.rate}"
     figure = run_view(snap, opts, title, caption)
     overlay = figure.pop("overlay")
     overlay["layers"] = [{k: packed(v) if k in PACKED else v for k, v in layer.items()} for layer in overlay["layers"]]

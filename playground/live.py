@@ -53,14 +53,14 @@ def _status(name: str, snap: Snapshot, compare: bool) -> None:
     last = snap.last()
     label = f"**Run {name.upper()}** · " if compare else ""
     st.markdown(
-        f"{label}step **{snap.step:,}** · **{snap.steps_per_s:,.0f}** it/s · {snap.state} · "
+        f"{label}step **{snap.step:,}** · {snap.rate} · {snap.status} · "
         f"D(real) {_fmt(last['d_real'])} · D(fake) {_fmt(last['d_fake'])} · "
         f"‖∇G‖ {_fmt(last['g_grad_norm'], '.2e')}",
-        help="it/s: iterations of Algorithm 1 per second. D(real), D(fake): mean D output on the latest "
-             "minibatches (1/2 at equilibrium for the sigmoid and least-squares losses).")
+        help="it/s: iterations of Algorithm 1 per second, over the last second. D(real), D(fake): mean D output "
+             "on the latest minibatches (1/2 at equilibrium for the sigmoid and least-squares losses).")
     if snap.failed:
-        st.error(f"Run {name.upper()} {snap.state}. The picture shows its last good step. Lower the learning "
-                 "rates, pick a stabler loss or add a gradient penalty, then press Reset.")
+        st.error(f"Run {name.upper()} {snap.status}. The picture shows step {snap.step:,}, its last good frame. "
+                 "Lower the learning rates, pick a stabler loss or add a gradient penalty, then press Reset.")
         st.button("Reset this run", key=f"reset-failed-{name}", on_click=_reset_one, args=(name,))
 
 

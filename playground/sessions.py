@@ -5,11 +5,12 @@ import os
 import secrets
 import threading
 import weakref
+from typing import Callable
 
 import streamlit as st
 
-from gancore import Runner, Slots, TrainConfig
-from gancore.procrunner import ProcessRunner
+from gancore import Runner, RunHandle, Slots, Supervised, TrainConfig
+from gancore.procrunner import ProcessRunner, Spares
 
 # How many runs this server trains at once, over all sessions (compare mode uses two).
 MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
@@ -17,6 +18,7 @@ MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
 # for a tab that vanished without a clean disconnect.
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
 PUBLISH_EVERY_S = 0.05    # frames come on demand (one per page read), at most one per 50 ms
+SPARE_CHILDREN = 2        # processes started ahead, so compare mode's two runs start at once
 
 
 _BY_TOKEN: "weakref.WeakValueDictionary[str, SessionRuns]" = weakref.WeakValueDictionary()
@@ -27,32 +29,52 @@ def find(token: str) -> "SessionRuns | None":
     return _BY_TOKEN.get(token)
 
 
+def _in_thread(config: TrainConfig) -> RunHandle:
+    return Runner(config, publish_every_s=PUBLISH_EVERY_S)
+
+
+def _in_process(config: TrainConfig) -> RunHandle:
+    return ProcessRunner(config, publish_every_s=PUBLISH_EVERY_S, spares=server_spares())
+
+
+# Where a run trains: one run in a thread of the server (cheap: no process to start); compare
+# mode's runs in processes of their own (two threads of one process share Python's lock and ran
+# at half speed each; two processes run at full speed).
+PLACES: dict[str, Callable[[TrainConfig], RunHandle]] = {"thread": _in_thread, "process": _in_process}
+
+
 class SessionRuns:
     """The runs of one browser session: "a" always, "b" in compare mode."""
 
     def __init__(self, slots: Slots):
         self._slots = slots
-        self._runners: dict[str, Runner] = {}
+        self._runners: dict[str, Supervised] = {}
         self._lock = threading.Lock()
         # The session's key to the frame feed (playground/framefeed.py): unguessable, and the
         # only way to reach these runs from outside Streamlit's own session.
         self.token = secrets.token_urlsafe(16)
         _BY_TOKEN[self.token] = self
 
-    def get(self, name: str, config: TrainConfig, own_process: bool = False) -> Runner | ProcessRunner:
-        """The named run, created paused from `config` the first time it is asked for.
+    def _make(self, config: TrainConfig, place: str) -> Supervised:
+        return Supervised(PLACES[place](config), slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S)
 
-        Compare mode asks for runs in processes of their own: two training threads in one process
-        share Python's GIL and ran at half speed each; two processes run at full speed.
-        """
+    def get(self, name: str, config: TrainConfig, place: str = "thread") -> Supervised:
+        """The named run, created paused from `config` the first time it is asked for."""
         with self._lock:
             if name not in self._runners:
-                kind = ProcessRunner if own_process else Runner
-                self._runners[name] = kind(config, slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S,
-                                           publish_every_s=PUBLISH_EVERY_S)
+                self._runners[name] = self._make(config, place)
             return self._runners[name]
 
-    def __getitem__(self, name: str) -> Runner | ProcessRunner:
+    def replace(self, configs: dict[str, TrainConfig], place: str) -> None:
+        """New runs for these names, swapped in at once: the frame feed never finds a name missing."""
+        fresh = {name: self._make(config, place) for name, config in configs.items()}
+        with self._lock:
+            old = [self._runners[n] for n in fresh if n in self._runners]
+            self._runners.update(fresh)
+        for runner in old:
+            runner.close()
+
+    def __getitem__(self, name: str) -> Supervised:
         return self._runners[name]
 
     def has(self, name: str) -> bool:
@@ -78,6 +100,12 @@ def server_slots() -> Slots:
     return Slots(MAX_RUNNERS)
 
 
+@st.cache_resource(show_spinner=False)
+def server_spares() -> Spares:
+    return Spares(SPARE_CHILDREN)
+
+
 @st.cache_resource(scope="session", on_release=SessionRuns.close, show_spinner=False)
 def session_runs() -> SessionRuns:
+    server_spares()                   # started with the first page, ready before compare mode is asked for
     return SessionRuns(server_slots())

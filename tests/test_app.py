@@ -102,14 +102,14 @@ def test_target_thumbnail_button_picks_the_target(at):
 def test_compare_mode_runs_two_with_same_weights_differing_in_loss(at):
     widget(at, "compare").set_value(True).run()
     a, b = runs(at)["a"], runs(at)["b"]
-    assert isinstance(a, ProcessRunner) and isinstance(b, ProcessRunner)    # no shared GIL
+    assert isinstance(a.run, ProcessRunner) and isinstance(b.run, ProcessRunner)    # no shared GIL
     assert (a.config.loss, b.config.loss) == ("nonsaturating", "minimax")
     assert a.config.replace(loss="minimax") == b.config
     assert at.query_params["compare"] == "1" and at.query_params["b.loss"] == "minimax"
     at.button(key="step").click().run()
     assert a.snapshot().step == b.snapshot().step == 1
     widget(at, "compare").set_value(False).run()
-    assert not runs(at).has("b") and b._process.poll() is not None      # B's process has ended
+    assert not runs(at).has("b") and b.run._process.poll() is not None      # B's process has ended
 
 
 def test_url_settings_are_applied_and_bad_ones_ignored_with_a_notice():

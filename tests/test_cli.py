@@ -10,6 +10,7 @@ import torch
 
 from gancore.cli import ProgressBar, main
 from gancore.config import TEXT_FIELDS, TrainConfig
+from gancore.snapshot import RunState
 from gancore.trainer import Trainer
 from gancore.views import Probe
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--g-width", "32", "--d-width", "32", "--batch-size", "64"]
 RESULT_KEYS = {"config", "steps", "diverged", "state", "steps_per_s", "seconds", "metrics"}
 METRIC_KEYS = {"js", "kl", "w1", "modes", "n_modes", "hq", "d_real", "d_fake",
-               "loss_d", "loss_g", "g_grad_norm", "d_grad_norm"}
+               "loss_d", "d_penalty", "loss_g", "g_grad_norm", "d_grad_norm"}
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +69,7 @@ def test_reported_numbers_are_the_engines_own_after_training(capsys):
     trainer = Trainer(TrainConfig(g_width=32, d_width=32, batch_size=64, loss="lsgan", seed=7))
     for _ in range(130):
         trainer.iterate()
-    expected = Probe(trainer).snapshot(trainer, "finished", 0.0).last()
+    expected = Probe(trainer).snapshot(trainer, RunState.PAUSED, 0.0).last()
     assert expected["modes"] == result["metrics"]["modes"]
     for name in ("js", "kl", "w1", "hq", "loss_d", "loss_g", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"):
         assert result["metrics"][name] == expected[name], name

@@ -4,8 +4,8 @@ import time
 import numpy as np
 import pytest
 
-from gancore import CapacityError, ConfigError, Slots, TrainConfig
-from gancore.procrunner import ProcessRunner
+from gancore import ConfigError, RunState, TrainConfig
+from gancore.procrunner import ProcessRunner, Spares
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 
@@ -27,12 +27,12 @@ def runner():
 
 
 def test_it_plays_pauses_and_steps_like_a_runner(runner):
-    assert runner.snapshot().step == 0 and runner.state == "paused"
+    assert runner.snapshot().step == 0 and runner.latest().state is RunState.PAUSED
     runner.play()
     assert wait_for(lambda: runner.snapshot().step > 20) and runner.running
     runner.pause()
     at = runner.snapshot().step
-    assert not runner.running and runner.state == "paused"
+    assert not runner.running and runner.latest().state is RunState.PAUSED
     time.sleep(0.3)
     assert runner.snapshot().step == at
     runner.step(n=3)
@@ -66,20 +66,21 @@ def test_two_process_runs_train_at_once_and_their_processes_end_on_close():
     assert np.array_equal(runs[0].snapshot().real, runs[1].snapshot().real)   # same seed, same probe
 
 
-def test_slot_cap_and_idle_pause_work_from_the_parent():
-    slots = Slots(1)
-    a = ProcessRunner(SMALL, slots=slots, idle_timeout_s=0.5)
-    b = ProcessRunner(SMALL, slots=slots)
-    a.play()
-    with pytest.raises(CapacityError):
-        b.play()
-    assert wait_for(lambda: a.state.startswith("paused: nobody watched"), timeout=10)   # nobody reads a
-    assert wait_for(lambda: slots.used == 0)
-    b.play()
-    assert b.running
-    for r in (a, b):
+def test_a_spare_child_carries_the_run_and_is_replaced_behind_it():
+    spares = Spares(1)
+    try:
+        assert wait_for(lambda: len(spares._ready) == 1)
+        ready = spares._ready[0].process
+        r = ProcessRunner(SMALL, spares=spares)
+        assert r._process is ready                        # started ahead of need
+        r.step(n=2)
+        assert r.snapshot().step == 2
+        assert wait_for(lambda: len(spares._ready) == 1)  # a new spare is on its way
         r.close()
-    assert slots.used == 0
+        assert ready.poll() is not None
+    finally:
+        spares.close()
+    assert all(c.process.poll() is not None for c in spares._ready)
 
 
 def test_a_killed_child_leaves_a_message_and_reset_starts_a_new_one():
@@ -89,10 +90,11 @@ def test_a_killed_child_leaves_a_message_and_reset_starts_a_new_one():
         assert wait_for(lambda: r.snapshot().step > 5)
         r._process.kill()
         assert wait_for(lambda: r.snapshot().failed)
-        assert "process ended unexpectedly" in r.state and not r.running
+        assert r.latest().state is RunState.LOST and "process ended unexpectedly" in r.latest().status
+        assert not r.running
         r.play()                                    # refused quietly, no exception
         r.reset()
-        assert r.snapshot().step == 0 and r.state == "paused"
+        assert r.snapshot().step == 0 and r.latest().state is RunState.PAUSED
         r.step(n=2)
         assert r.snapshot().step == 2
     finally:

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from gancore import CapacityError, Runner, Slots, TrainConfig
+from gancore import Runner, RunState, TrainConfig
 from gancore.runner import THREAD_PREFIX
 from gancore.trainer import Trainer
 
@@ -34,7 +34,7 @@ def runner():
 
 def test_new_runner_is_paused_at_step_zero_with_a_snapshot_and_no_thread(runner):
     snap = runner.snapshot()
-    assert (snap.step, snap.state) == (0, "paused")
+    assert (snap.step, snap.state, snap.rate) == (0, RunState.PAUSED, "not training")
     assert not runner.running and not runner_threads()
     assert snap.real.shape == (512, 2) and snap.d_surface.shape == (64, 64)
     assert not snap.fake.flags.writeable and not snap.d_surface.flags.writeable
@@ -48,7 +48,7 @@ def test_play_trains_in_background_pause_stops_and_resume_continues(runner):
     assert not runner.running and not runner_threads()
     paused_at = runner.snapshot().step
     time.sleep(0.1)
-    assert runner.snapshot().step == paused_at and runner.state == "paused"
+    assert runner.snapshot().step == paused_at and runner.latest().state is RunState.PAUSED
     runner.play()
     assert wait_for(lambda: runner.snapshot().step > paused_at)
     runner.close()
@@ -93,13 +93,14 @@ def test_diverging_run_stops_with_a_message_and_keeps_its_last_good_frame():
     r.play()
     assert wait_for(lambda: r.snapshot().diverged)
     snap = r.snapshot()
-    assert snap.state.startswith("diverged at step") and ("nan" in snap.state or "inf" in snap.state)
+    assert snap.state is RunState.DIVERGED and snap.status.startswith("diverged at step")
+    assert "nan" in snap.detail or "inf" in snap.detail
     assert np.isfinite(snap.fake).all() and np.isfinite(snap.d_surface).all()
     assert wait_for(lambda: not r.running)
     r.play()                                     # a failed run does not restart; reset does
     assert not r.running
     r.reset()
-    assert r.snapshot().state == "paused" and r.snapshot().step == 0
+    assert r.snapshot().state is RunState.PAUSED and r.snapshot().step == 0
     r.close()
 
 
@@ -110,34 +111,30 @@ def test_an_exception_inside_a_step_ends_the_run_with_a_message(monkeypatch):
         raise RuntimeError("simulated fault")
     monkeypatch.setattr(Trainer, "iterate", explode)
     r.play()
-    assert wait_for(lambda: r.state.startswith("error"))
-    assert "RuntimeError: simulated fault" in r.state
+    assert wait_for(lambda: r.latest().state is RunState.FAILED)
+    assert "RuntimeError: simulated fault" in r.latest().status
     assert wait_for(lambda: not r.running)
     r.close()
     assert not runner_threads()
 
 
-def test_runner_pauses_itself_when_nobody_reads_snapshots():
-    r = Runner(SMALL, idle_timeout_s=0.3)
+def test_a_run_whose_fakes_all_leave_for_good_is_stopped_as_diverged():
+    """Adam at learning rate 10 sends every fake far away with no NaN and a gradient of 0; the run
+    must not sit there looking alive (issue 9)."""
+    r = Runner(SMALL.replace(g_lr=10.0, d_lr=10.0), publish_every_s=0.0, metrics_every_s=0.0)
     r.play()
-    assert wait_for(lambda: not r.running, timeout=5)
-    assert r.state.startswith("paused: nobody watched")
+    assert wait_for(lambda: r.latest().failed, timeout=30)
+    snap = r.latest()
+    assert snap.state is RunState.DIVERGED and "view-widths" in snap.detail
     r.close()
 
 
-def test_slots_cap_concurrent_training_and_free_up_on_pause():
-    slots = Slots(1)
-    a, b = Runner(SMALL, slots=slots), Runner(SMALL, slots=slots)
-    a.play()
-    with pytest.raises(CapacityError, match="already training 1"):
-        b.play()
-    assert a.running
-    a.pause()
-    b.play()
-    assert b.running
-    for r in (a, b):
-        r.close()
-    assert slots.used == 0
+def test_rate_is_measured_over_a_second_and_a_paused_run_shows_none(runner):
+    runner.play()
+    assert wait_for(lambda: runner.snapshot().steps_per_s > 0)
+    assert runner.snapshot().rate.endswith(" it/s")
+    runner.pause()
+    assert runner.snapshot().steps_per_s == 0 and runner.snapshot().rate == "not training"
 
 
 def test_two_runners_train_at_once_and_close_cleanly():
