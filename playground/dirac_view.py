@@ -48,9 +48,14 @@ LANGUAGES = tuple(_TEXT)
 
 
 def dirac_figure(cfg: DiracConfig, result: DiracResult | None = None, *, lang: str = "en") -> dict:
-    """Left: the field's streamlines, the trajectory (magenta) and (0, 0); right: distance per step (log)."""
+    """Left: the field's streamlines, the trajectory (magenta) and (0, 0); right: distance per step (log).
+
+    `result` is simulate(cfg) where the caller already has it; without it the run is simulated here.
+    """
     if lang not in _TEXT:
         raise ValueError(f"unknown language {lang!r}; valid languages: {', '.join(LANGUAGES)}")
+    if result is not None and result.config != cfg:
+        raise ValueError("result was simulated from another config than cfg")
     t = _TEXT[lang]
     result = simulate(cfg) if result is None else result
     lines, tips, angles = streamlines(cfg)
@@ -140,7 +145,6 @@ def _layout(cfg: DiracConfig, result: DiracResult, t: dict) -> dict:
         "xaxis2": {"domain": [0.6, 1], "anchor": "y2", "title": {"text": t["step"]}},
         "yaxis2": {"anchor": "x2", "type": "log", "title": {"text": t["distance"]}, "exponentformat": "power"},
         "annotations": [_note(t["left"], 0.25), _note(t["right"], 0.8)],
-        "meta": {"verdict": result.verdict.value, "spectral_radius": result.spectral_radius},
     }
 
 

@@ -331,6 +331,8 @@ def test_figure_names_every_verdict_loss_and_update_in_both_languages():
     assert _TEXT["zh"]["verdict"] == {Verdict.CONVERGES: "收敛", Verdict.CYCLES: "循环", Verdict.DIVERGES: "发散"}
     with pytest.raises(ValueError, match="en, zh"):
         dirac_figure(DiracConfig(), lang="fr")
+    with pytest.raises(ValueError, match="another config"):
+        dirac_figure(DiracConfig(), simulate(DiracConfig(steps=3)))
 
 
 def test_streamlines_follow_the_field_and_break_between_curves():
