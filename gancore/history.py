@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 # What every iteration may report; a stat an iteration did not compute is NaN in that row.
-STAT_NAMES: tuple[str, ...] = ("loss_d", "loss_g", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
+# loss_d is the whole objective D minimises (its loss plus penalties); d_penalty is the penalties alone.
+STAT_NAMES: tuple[str, ...] = ("loss_d", "loss_g", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "d_penalty")
 
 
 class History:

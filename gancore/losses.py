@@ -28,8 +28,10 @@ class Loss:
     equilibrium: float | None                    # the readout's value everywhere at the optimum, if any
     probability: bool                            # readout is a probability in (0, 1)
     default_gp: float                            # gradient-penalty weight when the config leaves it empty
-    d_latex: str                                 # D's objective, as D minimises it
+    d_latex: str                                 # D's own objective, as D minimises it (penalties: d_objective_latex)
     g_latex: str                                 # G's objective, as G minimises it
+    d_star: bool                                 # for a fixed G, D's optimum is D* = p_data / (p_data + p_g)
+    middle: float | None                         # the readout that means "can't tell" (white); None: only differences count
 
 
 def _bce_d(real: Tensor, fake: Tensor) -> Tensor:
@@ -45,19 +47,20 @@ _D_BCE = r"-\mathbb{E}_x[\log D(x)] - \mathbb{E}_z[\log(1 - D(G(z)))]"
 
 LOSSES: dict[str, Loss] = {
     "minimax": Loss(
-        label="Minimax (saturating, the paper's zero-sum game)",
+        label="Minimax (saturating; the paper's zero-sum game)",
         d_loss=_bce_d,
         # G minimises E log(1 - D(G(z))) = -E softplus(s): flat when D(G(z)) -> 0.
         g_loss=lambda fake: -F.softplus(fake).mean(),
         readout=torch.sigmoid, equilibrium=0.5, probability=True, default_gp=0.0,
-        d_latex=_D_BCE, g_latex=r"\mathbb{E}_z[\log(1 - D(G(z)))]",
+        d_latex=_D_BCE, g_latex=r"\mathbb{E}_z[\log(1 - D(G(z)))]", d_star=True, middle=0.5,
     ),
     "nonsaturating": Loss(
-        label="Non-saturating (the paper's practical G loss)",
+        # G no longer minimises what D maximises: a practical fix, not a zero-sum game.
+        label="Non-saturating (the paper's practical G loss; not zero-sum)",
         d_loss=_bce_d,
         g_loss=lambda fake: F.softplus(-fake).mean(),
         readout=torch.sigmoid, equilibrium=0.5, probability=True, default_gp=0.0,
-        d_latex=_D_BCE, g_latex=r"-\mathbb{E}_z[\log D(G(z))]",
+        d_latex=_D_BCE, g_latex=r"-\mathbb{E}_z[\log D(G(z))]", d_star=True, middle=0.5,
     ),
     "lsgan": Loss(
         label="Least squares (Mao et al. 2017)",
@@ -66,7 +69,7 @@ LOSSES: dict[str, Loss] = {
         g_loss=lambda fake: 0.5 * (fake - 1).square().mean(),
         readout=_identity, equilibrium=0.5, probability=False, default_gp=0.0,
         d_latex=r"\tfrac12\mathbb{E}_x[(D(x)-1)^2] + \tfrac12\mathbb{E}_z[D(G(z))^2]",
-        g_latex=r"\tfrac12\mathbb{E}_z[(D(G(z))-1)^2]",
+        g_latex=r"\tfrac12\mathbb{E}_z[(D(G(z))-1)^2]", d_star=True, middle=0.5,
     ),
     "hinge": Loss(
         label="Hinge (Lim & Ye 2017; Miyato et al. 2018)",
@@ -74,17 +77,41 @@ LOSSES: dict[str, Loss] = {
         g_loss=lambda fake: -fake.mean(),
         readout=_identity, equilibrium=None, probability=False, default_gp=0.0,
         d_latex=r"\mathbb{E}_x[\max(0, 1 - D(x))] + \mathbb{E}_z[\max(0, 1 + D(G(z)))]",
-        g_latex=r"-\mathbb{E}_z[D(G(z))]",
+        g_latex=r"-\mathbb{E}_z[D(G(z))]", d_star=False, middle=0.0,   # optimum +-1: the sign of p_data - p_g
     ),
     "wgan-gp": Loss(
         label="Wasserstein with gradient penalty (Gulrajani et al. 2017)",
         d_loss=lambda real, fake: fake.mean() - real.mean(),
         g_loss=lambda fake: -fake.mean(),
         readout=_identity, equilibrium=None, probability=False, default_gp=10.0,
-        d_latex=r"\mathbb{E}_z[D(G(z))] - \mathbb{E}_x[D(x)] + \lambda\,\mathbb{E}_{\hat x}[(\|\nabla D(\hat x)\|-1)^2]",
-        g_latex=r"-\mathbb{E}_z[D(G(z))]",
+        d_latex=r"\mathbb{E}_z[D(G(z))] - \mathbb{E}_x[D(x)]",
+        g_latex=r"-\mathbb{E}_z[D(G(z))]", d_star=False, middle=None,  # a critic: only differences of its score count
     ),
 }
+
+
+# The penalties either loss may carry, in the same notation as the settings (gp_weight, r1_weight).
+GP_LATEX = r"\lambda\,\mathbb{E}_{\hat x}[(\|\nabla D(\hat x)\|-1)^2]"
+R1_LATEX = r"\tfrac{\gamma}{2}\,\mathbb{E}_x[\|\nabla_x D(x)\|^2]"
+
+
+def d_objective_latex(loss: str, gp_weight: float | None = None, r1_weight: float = 0.0) -> str:
+    """The whole objective D minimises: its loss plus the penalties that are on, with their weights.
+
+    gp_weight None means the loss's own default (as in TrainConfig). This is what the recorded
+    `loss_d` measures, so the formula and the chart say the same thing.
+    """
+    each = get_loss(loss)
+    gp = each.default_gp if gp_weight is None else gp_weight
+    terms, weights = [each.d_latex], []
+    if gp > 0:
+        terms.append(GP_LATEX)
+        weights.append(rf"\lambda = {gp:g}")
+    if r1_weight > 0:
+        terms.append(R1_LATEX)
+        weights.append(rf"\gamma = {r1_weight:g}")
+    formula = " + ".join(terms)
+    return formula + (r"\quad (" + r",\ ".join(weights) + ")" if weights else "")
 
 
 def get_loss(key: str) -> Loss:

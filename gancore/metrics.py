@@ -85,18 +85,37 @@ def kl_divergence(real: np.ndarray, fake: np.ndarray, extent: Extent, bins: int 
     return kl_from_histograms(grid_histogram(real, extent, bins), grid_histogram(fake, extent, bins))
 
 
+def _nearest_mode(samples: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each sample's nearest centre (n,), squared distance to it (n,)); ties go to the lower index."""
+    xy = _points(samples)
+    c = _points(centers, "centers")
+    d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)       # (n, m) squared distances
+    nearest = d2.argmin(axis=1)
+    return nearest, d2[np.arange(len(xy)), nearest]
+
+
 def mode_stats(samples: np.ndarray, centers: np.ndarray, std: float) -> tuple[int, float]:
     """(modes captured, fraction of high-quality samples), as defined by VEEGAN (Srivastava et al. 2017).
 
     A sample is high quality if it lies within 3 std of its nearest mode centre; a mode is captured
     if it is the nearest mode of at least one high-quality sample.
     """
-    xy = _points(samples)
-    c = _points(centers, "centers")
-    d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)       # (n, m) squared distances
-    nearest = d2.argmin(axis=1)
-    high_quality = d2[np.arange(len(xy)), nearest] <= (3 * std) ** 2
+    nearest, d2 = _nearest_mode(samples, centers)
+    high_quality = d2 <= (3 * std) ** 2
     return int(np.unique(nearest[high_quality]).size), float(high_quality.mean())
+
+
+def mode_occupancy(samples: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Fraction of the samples whose nearest mode centre is each centre: (m,), summing to 1.
+
+    Every sample counts, however far it is (mode_stats says how many are close): a G that covers
+    every mode evenly gives 1/m each; a collapsed one puts everything on one mode, and a G that
+    hops between modes moves its mass from one entry to another over time. A sample that is not
+    a point (NaN) is nearest to no centre and counted nowhere, so the sum is then below 1.
+    """
+    nearest, d2 = _nearest_mode(samples, centers)
+    counted = np.isfinite(d2)
+    return np.bincount(nearest[counted], minlength=len(centers)) / len(d2)
 
 
 def _w1_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:

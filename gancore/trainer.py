@@ -107,8 +107,8 @@ class Trainer:
         return batch
 
     def noise(self, n: int) -> torch.Tensor:
-        """z ~ p_z: (n, noise_dim)."""
-        return NOISES[self.config.noise](n, self.config.noise_dim, self.noise_rng).to(self.device)
+        """z ~ p_z: (n, noise_dim), drawn on the run's device by its own generator."""
+        return NOISES[self.config.noise](n, self.config.noise_dim, self.noise_rng)
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
         """D's raw output (logit or critic value): (n,)."""
@@ -123,13 +123,14 @@ class Trainer:
             fake = self.G(self.noise(c.batch_size))
         # One pass over real and fake together: half the kernel launches of two passes.
         s_real, s_fake = self.scores(torch.cat([real, fake])).split(c.batch_size)
-        objective = loss.d_loss(s_real, s_fake)
-        total = objective + self._penalties(real, fake)
+        penalty = self._penalties(real, fake)
+        # What D minimises, penalties included: the number recorded is the number descended.
+        total = loss.d_loss(s_real, s_fake) + penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
         norm = _grad_norm(self.D.parameters())
         self.opt_d.step()
-        return {"loss_d": objective.detach(), "d_real": loss.readout(s_real.detach()).mean(),
+        return {"loss_d": total.detach(), "d_penalty": penalty.detach(), "d_real": loss.readout(s_real.detach()).mean(),
                 "d_fake": loss.readout(s_fake.detach()).mean(), "d_grad_norm": norm}
 
     def _penalties(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -210,8 +211,9 @@ class Trainer:
 
 
 def _grad_norm(params) -> torch.Tensor:
-    """L2 norm of all gradients together, as a 0-d tensor (no host sync)."""
+    """L2 norm of all gradients together, as a 0-d tensor on the parameters' device (no host sync)."""
+    params = list(params)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
-        return torch.zeros(())
+        return torch.zeros((), device=params[0].device if params else None)
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))

@@ -9,9 +9,10 @@ import torch
 
 from gancore import metrics
 from gancore.history import History
-from gancore.losses import LOSSES
+from gancore.losses import LOSSES, Loss
 from gancore.noise import NOISE_SPAN, NOISES
 from gancore.snapshot import METRIC_NAMES, Snapshot, readonly
+from gancore.targets import Target
 from gancore.trainer import Trainer
 
 _frames = itertools.count(1)      # process-wide serial numbers of pictures (Snapshot.frame)
@@ -22,6 +23,7 @@ GRID = 64            # resolution of the D(x) and D* surfaces
 MANIFOLD_2D = 21     # z grid for the manifold mesh (noise_dim >= 2)
 MANIFOLD_1D = 200    # z points for the manifold curve (noise_dim == 1)
 JS_BINS = 50
+METRIC_ROWS = 1024   # rows kept of the metric history (and of the mode occupancy beside it)
 
 
 class Probe:
@@ -38,62 +40,74 @@ class Probe:
         self.extent = t.target.extent
         self.real_eval = t.target.sample(N_EVAL, rng)
         self.real = readonly(self.real_eval[:N_SHOWN])
-        self.z_eval = NOISES[c.noise](N_EVAL, c.noise_dim, gen).to(t.device)
+        self.z_eval = NOISES[c.noise](N_EVAL, c.noise_dim, gen)
         self.z_shown = self.z_eval[:N_SHOWN]
         self.z_manifold, self.manifold_shape = _manifold_noise(c.noise, c.noise_dim, t.device)
         x0, x1, y0, y1 = self.extent
         self.grid_x, self.grid_y = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
         gx, gy = np.meshgrid(self.grid_x, self.grid_y)              # (GRID, GRID), rows along y
-        self.grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=t.device)
-        self.smoothing = 1.5 * (x1 - x0) / GRID                       # KDE bandwidth for D*
-        self.p_data = _smoothed_mixture(t.target, gx, gy, self.smoothing)
-        self.metric_history = History(METRIC_NAMES, capacity=1024)
+        grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=t.device)
+        # The grid and the shown real points go through D in one pass: (GRID² + N_SHOWN, 2).
+        self.grid_and_real = torch.cat([grid, torch.from_numpy(np.array(self.real)).to(t.device)])
+        # What a perfect G would score: the metrics between two independent real samples (drawn
+        # after real_eval, so the points above are those of every earlier version of the probe).
+        self.metric_floor = metric_floor(t.target, self.real_eval, t.target.sample(N_EVAL, rng))
+        self.metric_history = History(METRIC_NAMES, capacity=METRIC_ROWS)
+        self.occupancy_history = History(tuple(f"mode_{i}" for i in range(len(t.target.centers))),
+                                         capacity=METRIC_ROWS) if t.target.is_mixture else None
         self.latest_metrics: dict[str, float | None] = {n: None for n in METRIC_NAMES}
-        self.latest_optimal_d: np.ndarray | None = None
+        self.optimal_d = OptimalD(t.target, self.grid_x, self.grid_y) if t.target.is_mixture else None
+        self.latest_optimal_d: tuple[np.ndarray, float] | None = None
+        self.score_scale = ScoreScale()
 
     def snapshot(self, t: Trainer, state: str, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
-        """A frame of the run. Metrics and D* (2,500 fresh fakes) only when asked: an ordinary
-        frame runs G on the 512 shown points alone, which keeps the live view cheap."""
+        """A frame of the run. Metrics, mode occupancy and D* (2,500 fresh fakes) only when asked:
+        an ordinary frame runs G on the 512 shown points alone, which keeps the live view cheap."""
         loss = LOSSES[t.config.loss]
         with torch.no_grad():
             shown = t.G(self.z_shown)
-            surface = loss.readout(t.scores(self.grid)).reshape(GRID, GRID)
+            readout = loss.readout(t.scores(self.grid_and_real))
             manifold = t.G(self.z_manifold).reshape(*self.manifold_shape, 2)
+        surface, real_readout = readout[:GRID * GRID].reshape(GRID, GRID), readout[GRID * GRID:]
+        g_field, fake_scores = self._g_field(t, shown)
+        surface_range = (0.0, 1.0) if loss.probability else self.score_scale.update(
+            t.config.loss, loss, real_readout.cpu().numpy(), loss.readout(fake_scores).cpu().numpy())
         if with_metrics:
             with torch.no_grad():
                 fake_eval = t.G(self.z_eval).cpu().numpy()
             self._measure(t, fake_eval)
-            self.latest_optimal_d = self._optimal_d(fake_eval)
+            self.latest_optimal_d = self.optimal_d(fake_eval) if self.optimal_d else None
+        d_star, bandwidth = self.latest_optimal_d or (None, None)
         return Snapshot(
             step=t.step, state=state, steps_per_s=steps_per_s, config=t.config,
             target_label=t.target.label, extent=self.extent, real=self.real,
-            fake=readonly(shown.cpu().numpy()), g_field=readonly(self._g_field(t, shown)),
+            fake=readonly(shown.cpu().numpy()), g_field=readonly(g_field),
             grid_x=readonly(self.grid_x), grid_y=readonly(self.grid_y),
             d_surface=readonly(surface.cpu().numpy()), surface_probability=loss.probability,
-            equilibrium=loss.equilibrium, optimal_d=self.latest_optimal_d,
+            equilibrium=loss.equilibrium, optimal_d=d_star,
             manifold=readonly(manifold.cpu().numpy()), centers=t.target.centers,
             metrics=dict(self.latest_metrics), history=t.history.frozen(),
             metric_history=self.metric_history.frozen(), frame=next(_frames),
+            surface_range=surface_range, optimal_d_bandwidth=bandwidth,
+            mode_occupancy=self._occupancy(), metric_floor=dict(self.metric_floor),
         )
 
-    def _g_field(self, t: Trainer, shown: torch.Tensor) -> np.ndarray:
-        """-dL_G/dx at each shown fake: the direction (and strength) G's update pushes that point."""
+    def _g_field(self, t: Trainer, shown: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
+        """(-dL_G/dx at each shown fake, D's raw scores there). -dL_G/dx is the direction that most
+        lowers G's loss for that point; G's own step changes its weights, and moves each point only
+        roughly that way (through G's Jacobian)."""
         x = shown.detach().requires_grad_(True)
+        scores = t.scores(x)
         # Every loss is a mean of per-sample terms: scaling by n gives each point its own gradient.
-        per_point_sum = LOSSES[t.config.loss].g_loss(t.scores(x)) * len(x)
+        per_point_sum = LOSSES[t.config.loss].g_loss(scores) * len(x)
         (grad,) = torch.autograd.grad(per_point_sum, x)
-        return (-grad).cpu().numpy()
+        return (-grad).cpu().numpy(), scores.detach()
 
-    def _optimal_d(self, fake: np.ndarray) -> np.ndarray | None:
-        """D* = p_data / (p_data + p_g) with both densities smoothed by the same kernel."""
-        if self.p_data is None:
+    def _occupancy(self) -> np.ndarray | None:
+        if self.occupancy_history is None:
             return None
-        p_g = _kde_on_grid(fake, self.extent, self.smoothing)
-        total = self.p_data + p_g
-        floor = 1e-3 * total.max()   # where neither distribution has mass D* is undefined: NaN
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d_star = np.where(total > floor, self.p_data / total, np.nan)
-        return readonly(d_star)
+        rows = self.occupancy_history.frozen()
+        return readonly(np.stack([rows[n] for n in self.occupancy_history.names], axis=1))
 
     def _measure(self, t: Trainer, fake: np.ndarray) -> None:
         m: dict[str, float | None] = {
@@ -105,8 +119,156 @@ class Probe:
         if t.target.is_mixture:
             modes, hq = metrics.mode_stats(fake, t.target.centers, t.target.std)
             m["modes"], m["hq"] = float(modes), hq
+            occupancy = metrics.mode_occupancy(fake, t.target.centers)
+            self.occupancy_history.append(t.step, dict(zip(self.occupancy_history.names, occupancy.tolist())))
         self.latest_metrics = m
         self.metric_history.append(t.step, {k: (math.nan if v is None else v) for k, v in m.items()})
+
+
+def metric_floor(target: Target, real: np.ndarray, other_real: np.ndarray) -> dict[str, float | None]:
+    """The metrics between two independent samples of the target: what a G that samples p_data
+    exactly would score with this many points. JS, KL and W1 are not 0 there (sampling noise);
+    modes and hq are what such a G reaches (None for targets without modes)."""
+    floor: dict[str, float | None] = {
+        "js": metrics.js_divergence(real, other_real, target.extent, bins=JS_BINS),
+        "kl": metrics.kl_divergence(real, other_real, target.extent, bins=JS_BINS),
+        "w1": metrics.sliced_w1(real, other_real),
+        "modes": None, "hq": None,
+    }
+    if target.is_mixture:
+        modes, hq = metrics.mode_stats(other_real, target.centers, target.std)
+        floor["modes"], floor["hq"] = float(modes), hq
+    return floor
+
+
+# ---- the colour range of a score surface ----------------------------------------------------
+
+SHRINK_MARGIN = 1.6      # the range shrinks only once 1.6 x what is needed fits in a smaller step
+RECENTRE = 0.25          # a floating centre (critic) moves only when off by this share of the half-range
+SCORE_QUANTILE = 95      # the range covers this percentile of |score - centre| at the shown points
+
+
+class ScoreScale:
+    """The colour range of an unbounded score surface, set where the samples are.
+
+    The range is centred on the loss's "can't tell" level (for a critic, midway between the median
+    real and fake scores) and its half-width covers the 95th percentile of |score - centre| at the
+    shown real and fake points, so the colours say something near the data however large the
+    scores are far from it. It steps through 1, 2, 5 x 10^k, grows at once and shrinks only when the
+    scores have fallen well inside the step below (hysteresis), so it holds still frame to frame.
+    Losses whose D aims for D* (least squares) never get less than [0, 1], the D* panel's range.
+    """
+
+    def __init__(self):
+        self.loss: str | None = None
+        self.centre: float | None = None
+        self.half: float | None = None
+
+    def update(self, loss_key: str, loss: Loss, real: np.ndarray, fake: np.ndarray) -> tuple[float, float]:
+        """(low, high) for this frame, from the readouts at the shown real (n,) and fake (n,) points."""
+        if loss_key != self.loss:                     # a live change of loss: start afresh
+            self.loss, self.centre, self.half = loss_key, None, None
+        real, fake = real[np.isfinite(real)], fake[np.isfinite(fake)]
+        if not len(real) or not len(fake):
+            centre, half = self.centre or (loss.middle or 0.0), self.half or 1.0
+            return centre - half, centre + half
+        self._centre_on(loss, real, fake)
+        spread = np.abs(np.concatenate([real, fake]) - self.centre)
+        need = max(float(np.percentile(spread, SCORE_QUANTILE)), 0.5 if loss.d_star else 0.0, 1e-6)
+        if self.half is None or need > self.half:
+            self.half = nice_ceil(need)
+        elif nice_ceil(need * SHRINK_MARGIN) < self.half:
+            self.half = nice_ceil(need * SHRINK_MARGIN)
+        return self.centre - self.half, self.centre + self.half
+
+    def _centre_on(self, loss: Loss, real: np.ndarray, fake: np.ndarray) -> None:
+        if loss.middle is not None:
+            self.centre = loss.middle
+            return
+        # A critic's level drifts freely; only the gap between real and fake scores counts.
+        mid = 0.5 * (float(np.median(real)) + float(np.median(fake)))
+        half = self.half or nice_ceil(max(float(np.abs(np.concatenate([real, fake]) - mid).max()), 1e-6))
+        if self.centre is None or abs(mid - self.centre) > RECENTRE * half:
+            step = half / 10                          # on a round grid, so the colour bar's labels stay short
+            self.centre = round(mid / step) * step
+
+
+def nice_ceil(v: float) -> float:
+    """The next of 1, 2, 5 x 10^k at or above v (v > 0): ranges that step instead of flickering."""
+    power = 10.0 ** np.floor(np.log10(v))
+    return float(next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= v * (1 - 1e-12)))
+
+
+# ---- the optimal discriminator ---------------------------------------------------------------
+
+def kde_bandwidth(samples: np.ndarray, cap: float) -> float:
+    """Scott's rule for a 2D Gaussian kernel (Silverman's gives the same in 2D): n^(-1/6) times the
+    samples' spread (per axis the smaller of std and IQR/1.349, then their RMS), never above cap
+    (and cap itself when the spread is 0: more than half the samples on one point)."""
+    xy = np.asarray(samples, dtype=np.float64)      # float32 squares overflow for a far-flung G
+    iqr = np.subtract(*np.percentile(xy, [75, 25], axis=0))
+    spread = np.minimum(xy.std(axis=0), iqr / 1.349)
+    h = len(xy) ** (-1 / 6) * float(np.sqrt(np.mean(spread ** 2)))
+    return min(h, cap) if h > 0 else cap
+
+
+def kde_on_grid(samples: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray, h: float) -> np.ndarray:
+    """The Gaussian KDE of samples (n, 2), bandwidth h, at every grid node: (len(grid_y), len(grid_x)).
+
+    Direct, not binned: the kernel factorises into x and y parts, so the sum over samples of
+    kx(node_x) ky(node_y) is one (gy, n) @ (n, gx) matrix product (about a millisecond). It runs in
+    torch, on the engine's one thread: numpy's BLAS starts threads of its own that fight the
+    trainer for the cores (tens of milliseconds on a busy machine).
+    """
+    xy = torch.from_numpy(np.asarray(samples, dtype=np.float32))
+    kx = _kernel(torch.tensor(grid_x, dtype=torch.float32), xy[:, :1], h)
+    ky = _kernel(torch.tensor(grid_y, dtype=torch.float32), xy[:, 1:], h)
+    return (ky.T @ kx).double().numpy() / (len(xy) * 2 * np.pi * h * h)
+
+
+KERNEL_CUT = 40.0    # kernel terms below e^-40 (4e-18 of the peak, beyond 8.9 h) are dropped
+
+
+def _kernel(nodes: torch.Tensor, v: torch.Tensor, h: float) -> torch.Tensor:
+    """exp(-(node - v)^2 / 2h^2) for each value (n, 1) and node (g,): (n, g). Dropping the terms
+    below e^-40 keeps the exponentials and every product in the matrix multiply out of (slow)
+    subnormal floats."""
+    u = ((nodes[None, :] - v) * (math.sqrt(0.5) / h)).square_()
+    return torch.exp(-u.clamp(max=KERNEL_CUT)).masked_fill_(u >= KERNEL_CUT, 0.0)
+
+
+class OptimalD:
+    """D* = p_data / (p_data + p_g) on a fixed grid, for one mixture target.
+
+    p_g is known only through G's samples: it is their Gaussian KDE, with h from kde_bandwidth and
+    never wider than the modes' std. p_data is smoothed by the same kernel (exactly: a mixture of
+    variance std^2 + h^2), so a perfect G gives 1/2 up to sampling noise, not a bias from comparing a
+    smoothed density with a sharp one. NaN where neither density has mass (D* undefined there).
+    """
+
+    def __init__(self, target: Target, grid_x: np.ndarray, grid_y: np.ndarray):
+        if not target.is_mixture:
+            raise ValueError(f"D* needs the target's density; {target.key!r} has none")
+        self.target, self.grid_x, self.grid_y = target, grid_x, grid_y
+        gx, gy = np.meshgrid(grid_x, grid_y)
+        xy = np.stack([gx.ravel(), gy.ravel()], 1)
+        # squared distance of every node to every mode: (g*g, m), fixed for the run
+        self.mode_d2 = ((xy[:, None, :] - target.centers[None]) ** 2).sum(-1)
+
+    def __call__(self, fake: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """(D* on the grid (gy, gx), the bandwidth h), or None if no fake is a finite point."""
+        fake = fake[np.isfinite(fake).all(axis=1)]
+        if not len(fake):
+            return None
+        h = kde_bandwidth(fake, cap=self.target.std)
+        p_g = kde_on_grid(fake, self.grid_x, self.grid_y, h)
+        var = self.target.std ** 2 + h ** 2
+        p_data = (np.exp(-self.mode_d2 / (2 * var)).mean(1) / (2 * np.pi * var)).reshape(p_g.shape)
+        total = p_data + p_g
+        floor = 1e-3 * total.max()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d_star = np.where(total > floor, p_data / total, np.nan)
+        return readonly(d_star), h
 
 
 def _manifold_noise(noise: str, dim: int, device: torch.device) -> tuple[torch.Tensor, tuple[int, int]]:
@@ -119,29 +281,3 @@ def _manifold_noise(noise: str, dim: int, device: torch.device) -> tuple[torch.T
     z = torch.zeros(MANIFOLD_2D * MANIFOLD_2D, dim, device=device)
     z[:, 0], z[:, 1] = a.ravel(), b.ravel()
     return z, (MANIFOLD_2D, MANIFOLD_2D)
-
-
-def _smoothed_mixture(target, gx: np.ndarray, gy: np.ndarray, h: float) -> np.ndarray | None:
-    """The mixture's density convolved with N(0, h^2 I): itself a mixture with variance std^2 + h^2."""
-    if not target.is_mixture:
-        return None
-    var = target.std ** 2 + h ** 2
-    xy = np.stack([gx.ravel(), gy.ravel()], 1)
-    d2 = ((xy[:, None, :] - target.centers[None]) ** 2).sum(-1)
-    return (np.exp(-d2 / (2 * var)).mean(1) / (2 * np.pi * var)).reshape(gx.shape)
-
-
-def _kde_on_grid(samples: np.ndarray, extent, h: float) -> np.ndarray:
-    """Gaussian KDE of samples at the grid nodes, by binning then a separable blur (O(n + g^2))."""
-    x0, x1, y0, y1 = extent
-    dx, dy = (x1 - x0) / (GRID - 1), (y1 - y0) / (GRID - 1)
-    # Bins centred on the grid nodes; samples outside the window add no density inside it.
-    counts, _, _ = np.histogram2d(samples[:, 1], samples[:, 0], bins=GRID,
-                                  range=[[y0 - dy / 2, y1 + dy / 2], [x0 - dx / 2, x1 + dx / 2]])
-    density = counts / (len(samples) * dx * dy)
-    for axis, d in ((0, dy), (1, dx)):
-        offsets = np.arange(-int(3 * h / d) - 1, int(3 * h / d) + 2) * d
-        kernel = np.exp(-offsets ** 2 / (2 * h ** 2))
-        kernel /= kernel.sum()
-        density = np.apply_along_axis(np.convolve, axis, density, kernel, mode="same")
-    return density

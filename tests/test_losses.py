@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from gancore.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
+from gancore.losses import GP_LATEX, LOSSES, R1_LATEX, d_objective_latex, get_loss, gradient_penalty, r1_penalty
 
 
 def t(*values):
@@ -103,3 +103,34 @@ def test_only_wgan_gp_has_a_default_penalty():
 def test_unknown_loss_names_the_valid_keys():
     with pytest.raises(KeyError, match="nonsaturating"):
         get_loss("bogus")
+
+
+def test_d_objective_formula_shows_exactly_the_penalties_that_are_on():
+    wgan = LOSSES["wgan-gp"].d_latex
+    assert d_objective_latex("wgan-gp") == wgan + " + " + GP_LATEX + r"\quad (\lambda = 10)"   # its default λ
+    assert d_objective_latex("wgan-gp", gp_weight=0.0) == wgan                                  # penalty off
+    assert d_objective_latex("nonsaturating") == LOSSES["nonsaturating"].d_latex
+    both = d_objective_latex("hinge", gp_weight=1.0, r1_weight=2.5)
+    assert both == (LOSSES["hinge"].d_latex + " + " + GP_LATEX + " + " + R1_LATEX
+                    + r"\quad (\lambda = 1,\ \gamma = 2.5)")
+    assert d_objective_latex("lsgan", r1_weight=0.1).endswith(R1_LATEX + r"\quad (\gamma = 0.1)")
+
+
+def test_no_loss_formula_of_its_own_carries_a_penalty():
+    # penalties are the settings' business (d_objective_latex), so no loss shows one that is off
+    assert all(r"\nabla" not in loss.d_latex for loss in LOSSES.values())
+
+
+def test_only_the_minimax_loss_is_called_a_zero_sum_game():
+    assert "zero-sum game" in LOSSES["minimax"].label
+    assert "not zero-sum" in LOSSES["nonsaturating"].label
+    assert all("zero-sum" not in LOSSES[k].label for k in ("lsgan", "hinge", "wgan-gp"))
+
+
+def test_which_losses_aim_for_d_star_and_what_their_middle_colour_is():
+    # BCE and least squares (a=0, b=1) have D* = p_data / (p_data + p_g) as D's optimum; hinge's is
+    # the sign of p_data - p_g and a critic's is only defined up to a constant.
+    assert {k: v.d_star for k, v in LOSSES.items()} == {
+        "minimax": True, "nonsaturating": True, "lsgan": True, "hinge": False, "wgan-gp": False}
+    assert {k: v.middle for k, v in LOSSES.items()} == {
+        "minimax": 0.5, "nonsaturating": 0.5, "lsgan": 0.5, "hinge": 0.0, "wgan-gp": None}

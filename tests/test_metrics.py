@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from gancore.metrics import (grid_histogram, js_divergence, js_from_histograms, kl_divergence,
-                             kl_from_histograms, mode_stats, sliced_w1)
+                             kl_from_histograms, mode_occupancy, mode_stats, sliced_w1)
 from gancore.targets import make_target
 
 LN2 = math.log(2)
@@ -167,6 +167,28 @@ def test_high_quality_means_within_3_std():
 def test_samples_of_the_target_capture_every_mode():
     modes, quality = mode_stats(RING.sample(5000, np.random.default_rng(3)), RING.centers, RING.std)
     assert modes == 8 and quality > 0.98          # 1 - P(chi_2 > 3) = 1 - exp(-4.5) = 0.989
+
+
+# --- mode_occupancy -------------------------------------------------------------------------
+
+def test_occupancy_counts_the_share_of_samples_nearest_each_mode():
+    # 3 samples on mode 0, 1 near mode 2, none elsewhere; far samples count for their nearest mode too
+    samples = np.array([RING.centers[0], RING.centers[0] + [0.01, 0.0], [50.0, 0.0], RING.centers[2] * 0.9])
+    expected = np.zeros(8)
+    expected[0], expected[2] = 0.75, 0.25         # (50, 0) is nearest to centre 0 at (2, 0)
+    np.testing.assert_array_equal(mode_occupancy(samples, RING.centers), expected)
+
+
+def test_a_collapsed_generator_puts_everything_on_one_mode_and_the_target_spreads_evenly():
+    collapsed = RING.centers[5] + 0.01 * np.random.default_rng(0).standard_normal((400, 2))
+    np.testing.assert_array_equal(mode_occupancy(collapsed, RING.centers), np.eye(8)[5])
+    even = mode_occupancy(RING.sample(8000, np.random.default_rng(1)), RING.centers)
+    assert even.sum() == pytest.approx(1.0) and np.abs(even - 1 / 8).max() < 0.015   # 4 binomial sd
+
+
+def test_occupancy_counts_no_mode_for_a_point_that_is_not_one():
+    occupancy = mode_occupancy(np.array([RING.centers[1], [np.nan, 0.0]]), RING.centers)
+    assert occupancy[1] == 0.5 and occupancy.sum() == 0.5
 
 
 # --- sliced_w1 ------------------------------------------------------------------------------
