@@ -130,11 +130,16 @@ def _check_counts(seeds: int, steps: int, workers: int | None, backend: str) -> 
         raise ConfigError("backend", f"{backend!r} is not one of {', '.join(BACKENDS)}")
 
 
-def _check_device(config: TrainConfig) -> None:
-    try:
-        resolve_device(config.device)
-    except ValueError as err:
-        raise ConfigError("device", str(err).removeprefix("device: ")) from None
+def _check_place(runs: list[tuple[dict[str, Any], TrainConfig]], address: str | None, out: str | Path | None) -> None:
+    """The devices asked for exist here, and the results file can be written: before a run starts, not after."""
+    if address is None:        # a cluster's workers may have a device that this machine lacks
+        for device in {config.device for _, config in runs}:
+            try:
+                resolve_device(device)
+            except ValueError as err:
+                raise ConfigError("device", str(err).removeprefix("device: ")) from None
+    if out is not None and (Path(out).is_dir() or not Path(out).parent.is_dir()):
+        raise ConfigError("out", f"{out} is a folder" if Path(out).is_dir() else f"no folder {Path(out).parent}")
 
 
 # ---- results on disk ------------------------------------------------------------------------
@@ -190,8 +195,7 @@ def sweep(base: TrainConfig, grid: Grid, seeds: int, steps: int, backend: str = 
     _check_counts(seeds, steps, workers, backend)
     typed = check_grid(grid)
     runs = plan(base, typed, seeds)
-    if address is None:        # a cluster's workers may have a device that this machine lacks
-        _check_device(runs[0][1])
+    _check_place(runs, address, out)
     index = {run_key(config.to_dict()): i for i, (_, config) in enumerate(runs)}
     results: dict[int, Result] = {}
     for found in read_results(out) if out is not None else []:

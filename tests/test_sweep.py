@@ -138,6 +138,7 @@ def test_check_grid_names_the_bad_field(grid, field, words):
 @pytest.mark.parametrize("kwargs, field", [
     ({"seeds": 0}, "seeds"), ({"steps": -1}, "steps"), ({"workers": 0}, "workers"),
     ({"backend": "slurm"}, "backend"), ({"grid": {"d_steps": [99]}}, "d_steps"),
+    ({"out": "/no/such/folder/runs.jsonl"}, "out"), ({"out": "/"}, "out"),
 ])
 def test_sweep_checks_everything_before_anything_trains(no_training, kwargs, field):
     args = {"base": TINY, "grid": {"loss": ["minimax"]}, "seeds": 2, "steps": 5, **kwargs}

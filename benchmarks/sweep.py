@@ -1,0 +1,101 @@
+"""Section: sweeps, i.e. many runs on P cores against one run alone, the Ray backend against the local pool, overhead per run.
+
+Every figure is end to end, as a user waits for it: a sweep's wall time includes starting its
+workers (and, for Ray, starting and stopping a local Ray) and collecting every result.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+from benchmarks.budget import Budget
+from benchmarks.report import Row, Section, rate_row, ratio_row
+from benchmarks.timing import Spread, capacity, in_thread, ratios, summarise, torch_threads
+from gancore.cli import run
+from gancore.config import TrainConfig
+from gancore.sweep import sweep
+
+CONFIG = TrainConfig()          # the app's default size: ring8, 2 hidden layers of 128, batch 256
+RUNS_PER_CORE = 4               # enough runs that the last ones' uneven finish costs little
+# The sweep's wall time, from the budget's live window: ~40 s full, ~16 s quick (a sweep must be
+# long next to its workers' start-up of a few seconds, or it measures start-up).
+SWEEP_WINDOWS = 16
+PROBE_STEPS = 200               # steps of the run that sets how long each sweep run is
+
+
+def measure(budget: Budget) -> Section:
+    section = Section("Sweeps: P runs at once on P cores, the Ray backend, overhead per run")
+    cores = len(os.sched_getaffinity(0))
+    runs = RUNS_PER_CORE * cores
+    steps = _steps_per_run(budget.live_window_s * SWEEP_WINDOWS * cores / runs)
+    start = capacity()
+    got: dict[str, list[float]] = {"alone": [], "throughput": [], "ray/local": [], "local overhead": [],
+                                   "ray overhead": []}
+    for _ in range(max(1, budget.live_reps // 2)):      # 2 repetitions full, 1 quick
+        alone_before = _alone(steps)
+        local = _sweep("local", runs, steps, cores)
+        ray = _sweep("ray", runs, steps, cores)
+        alone = (alone_before + _alone(steps)) / 2      # before and after: drift hits both sides
+        got["alone"].append(alone)
+        got["throughput"].append(runs * steps / local["wall"] / (cores * alone))
+        got["ray/local"].append(local["wall"] / ray["wall"])
+        got["local overhead"].append(local["overhead"])
+        got["ray overhead"].append(ray["overhead"])
+    end = capacity()
+    section.rows += [
+        ratio_row(f"sweep steps/s on {cores} cores / ({cores} x one run alone), local pool",
+                  summarise(got["throughput"]), 0.9),
+        ratio_row("ray backend / local pool, same sweep (wall time, Ray start and stop included)",
+                  summarise(got["ray/local"]), 0.85),
+        _below("overhead per run, local pool", summarise(got["local overhead"]), 0.5),
+        _below("overhead per run, ray backend", summarise(got["ray overhead"]), 0.5),
+        rate_row("one run alone (1 thread)", summarise(got["alone"])),
+    ]
+    one, two = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+    section.notes += [
+        f"{runs} runs of {steps} steps ({CONFIG.target}, 2x{CONFIG.g_width}, batch {CONFIG.batch_size}) per sweep, "
+        f"{cores} workers; 'alone' = gancore.cli.run in this process with 1 torch thread, as each worker trains.",
+        "Overhead per run = (workers x sweep wall time - the runs' own training time) / runs: worker and Ray "
+        "start-up, building each Trainer, moving configs and results, shutting down.",
+        f"Machine during this section (probe before and after): one busy process got {one:.2f} of a core, two got "
+        f"{two:.2f} cores in total; the throughput ratio cannot exceed about {min(1.0, two / (2 * one)):.2f} on it.",
+    ]
+    return section
+
+
+def _alone(steps: int) -> float:
+    """Steps/s of one run, wall time of the whole call (Trainer built, probes taken), 1 thread."""
+    def once() -> float:
+        t0 = time.perf_counter()
+        run(CONFIG, steps)
+        return steps / (time.perf_counter() - t0)
+    with torch_threads(1):
+        return in_thread(once)
+
+
+def _steps_per_run(seconds: float) -> int:
+    _alone(PROBE_STEPS // 4)         # untimed: the first run in a process pays for torch's first calls
+    rate = _alone(PROBE_STEPS)
+    return max(PROBE_STEPS, int(seconds * rate / 100) * 100)
+
+
+def _sweep(backend: str, runs: int, steps: int, workers: int) -> dict[str, float]:
+    seconds: list[float] = []
+    t0 = time.perf_counter()
+    sweep(CONFIG, {}, seeds=runs, steps=steps, backend=backend, workers=workers,
+          progress=lambda done, total, result: result and seconds.append(result["seconds"]))
+    wall = time.perf_counter() - t0
+    return {"wall": wall, "overhead": (workers * wall - sum(seconds)) / runs}
+
+
+def _below(figure: str, spread: Spread, maximum: float) -> Row:
+    return Row(figure, spread.median, "s", spread.range_text("{:.2f}"), f"< {maximum:g} s", spread.median < maximum)
+
+
+if __name__ == "__main__":
+    # `python -m benchmarks.sweep [--quick]`: this section alone (benchmarks.run runs it with the others).
+    import sys
+
+    from benchmarks.budget import FULL, QUICK
+    from benchmarks.report import print_section
+    print_section(measure(QUICK if "--quick" in sys.argv[1:] else FULL))
