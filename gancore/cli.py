@@ -7,12 +7,15 @@ import json
 import math
 import sys
 import time
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
+from gancore import animation
 from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, parse_field, spec_of
 from gancore.snapshot import Snapshot
+from gancore.timeline import Timeline, paired
 from gancore.trainer import Diverged, Trainer, resolve_device
 from gancore.views import Probe
 
@@ -20,6 +23,9 @@ MAX_STEPS = 10_000_000
 # Steps between "last good" snapshots: a diverged run reports the metrics of the latest one.
 # One snapshot costs about as much as 3-5 iterations, so this keeps the probe under ~5% of a run.
 PROBE_EVERY = 100
+# Frames an --animate run records, whatever its length (every 10 steps of a 3,000-step run): 15 s at
+# 20 frames/s. A frame costs about two iterations, so recording them slows a run by ~15%.
+ANIMATION_FRAMES = 300
 DEFAULT_SIDES = {"a": "loss=minimax", "b": "loss=nonsaturating"}
 # Commands that live in modules of their own: name -> module with add_command(commands, parser_class).
 EXTRA_COMMANDS: dict[str, str] = {}
@@ -65,6 +71,9 @@ def _add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", default="2000", help=f"iterations to train, 0 to {MAX_STEPS:,} (default 2000)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     parser.add_argument("--points-csv", metavar="FILE", help="x,y rows (a header line is allowed) for --target points")
+    parser.add_argument("--animate", metavar="FILE", type=animation_path,
+                        help=f"also write the run as an animation ({' or '.join(animation.ENCODERS)}, by the "
+                             "file's extension); compare puts the two runs side by side")
     settings = parser.add_argument_group("settings")
     defaults = TrainConfig().to_dict()
     for name in TEXT_FIELDS:
@@ -86,6 +95,19 @@ def parse_steps(text: str) -> int:
     if not 0 <= steps <= MAX_STEPS:
         raise ConfigError("steps", f"{steps} is outside the range 0 to {MAX_STEPS}")
     return steps
+
+
+def animation_path(text: str) -> Path:
+    """--animate's file: a known extension, its encoder installed, an existing folder (checked
+    before any training, so a long run never ends in an error about its file)."""
+    path = Path(text)
+    try:
+        animation.check_available(animation.format_of(path))
+    except (ValueError, ImportError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
+    return path
 
 
 def parse_pairs(text: str) -> dict[str, Any]:
@@ -182,19 +204,45 @@ class ProgressBar:
             self.stream.write("\n")
 
 
-def run(config: TrainConfig, steps: int, label: str = "train") -> dict[str, Any]:
-    """Train for `steps` iterations or until divergence; report the last good snapshot's metrics."""
+def train_all(configs: Configs, steps: int, animate: Path | None = None) -> Results:
+    """Train each run in turn; with `animate`, record their frames and write them as one animation."""
+    timelines = {label: Timeline() if animate else None for label in configs}
+    results = {label: run(config, steps, label, timelines[label]) for label, config in configs.items()}
+    if animate:
+        write_animation(configs, timelines, animate)
+    return results
+
+
+def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timeline | None = None) -> dict[str, Any]:
+    """Train for `steps` iterations or until divergence; report the last good snapshot's metrics.
+
+    With a timeline, a frame is also recorded every steps / ANIMATION_FRAMES steps. Frames do not
+    touch the training: the run and its metrics are the same as without.
+    """
     trainer = Trainer(config)
     probe = Probe(trainer)
     good = probe.snapshot(trainer, "running", 0.0)
+    every = max(1, math.ceil(steps / ANIMATION_FRAMES))
+    if timeline is not None:
+        timeline.record(good)
     state, bar, start = "finished", ProgressBar(label, steps), time.perf_counter()
     try:
+        good_at = 1
         while trainer.step < steps:
-            # Chunks of 1, 1, 2, 4, ... then PROBE_EVERY: an early blow-up still has a recent good frame.
-            for _ in range(min(PROBE_EVERY, max(trainer.step, 1), steps - trainer.step)):
+            # Good frames after 1, 2, 4, ... then every PROBE_EVERY steps: an early blow-up still has
+            # a recent one. Animation frames (without metrics) in between.
+            stop = min(good_at, steps)
+            if timeline is not None:
+                stop = min(stop, trainer.step - trainer.step % every + every)
+            while trainer.step < stop:
                 trainer.iterate()
             trainer.check_weights()
-            good = probe.snapshot(trainer, "running", 0.0)
+            if trainer.step in (good_at, steps):
+                good = probe.snapshot(trainer, "running", 0.0)
+                good_at = trainer.step + min(PROBE_EVERY, trainer.step)
+            if timeline is not None:
+                timeline.record(good if good.step == trainer.step else
+                                probe.snapshot(trainer, "running", 0.0, with_metrics=False))
             bar.show(trainer.step)
     except Diverged as err:
         state = str(err)
@@ -202,6 +250,20 @@ def run(config: TrainConfig, steps: int, label: str = "train") -> dict[str, Any]
         bar.close()
     seconds = time.perf_counter() - start      # the training loop, periodic snapshots included
     return report(good.with_state(state), trainer.step, seconds)
+
+
+def write_animation(configs: Configs, timelines: dict[str, Timeline], path: Path) -> None:
+    """One run's frames, or two runs' side by side, each labelled with the settings it differs in."""
+    if len(timelines) == 1:
+        (timeline,) = timelines.values()
+        written = animation.export_animation(timeline.replay(), path)
+    else:
+        a, b = timelines.values()
+        settings = [c.to_dict() for c in configs.values()]
+        labels = [": ".join([side, ", ".join(f"{n}={mine[n]}" for n in mine if mine[n] != other[n])]).rstrip(": ")
+                  for side, mine, other in zip(configs, settings, settings[::-1])]
+        written = animation.export_animation(paired(a, b), path, labels=labels)
+    print(f"animation: {path} ({len(written)} frames)", file=sys.stderr)
 
 
 def report(snap: Snapshot, steps: int, seconds: float) -> dict[str, Any]:
@@ -269,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:                  # --help
         return int(done.code or 0)
     try:
-        results = {label: run(config, steps, label) for label, config in configs.items()}
+        results = train_all(configs, steps, args.animate)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
