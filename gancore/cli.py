@@ -24,7 +24,7 @@ MAX_STEPS = 10_000_000
 # One snapshot costs about as much as 3-5 iterations, so this keeps the probe under ~5% of a run.
 PROBE_EVERY = 100
 # Frames an --animate run records, whatever its length (every 10 steps of a 3,000-step run): 15 s at
-# 20 frames/s. A frame costs about two iterations, so recording them slows a run by ~15%.
+# 20 frames/s. A frame costs about two iterations of the default nets: up to ~20% more time.
 ANIMATION_FRAMES = 300
 DEFAULT_SIDES = {"a": "loss=minimax", "b": "loss=nonsaturating"}
 # Commands that live in modules of their own: name -> module with add_command(commands, parser_class).
@@ -230,7 +230,7 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
         good_at = 1
         while trainer.step < steps:
             # Good frames after 1, 2, 4, ... then every PROBE_EVERY steps: an early blow-up still has
-            # a recent one. Animation frames (without metrics) in between.
+            # a recent one. Animation frames every `every` steps, evenly spaced (a good one if due).
             stop = min(good_at, steps)
             if timeline is not None:
                 stop = min(stop, trainer.step - trainer.step % every + every)
@@ -240,7 +240,7 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
             if trainer.step in (good_at, steps):
                 good = probe.snapshot(trainer, "running", 0.0)
                 good_at = trainer.step + min(PROBE_EVERY, trainer.step)
-            if timeline is not None:
+            if timeline is not None and (trainer.step % every == 0 or trainer.step == steps):
                 timeline.record(good if good.step == trainer.step else
                                 probe.snapshot(trainer, "running", 0.0, with_metrics=False))
             bar.show(trainer.step)
