@@ -72,7 +72,7 @@ def test_changing_a_learning_rate_mid_run_keeps_the_step_count(app):
     page = app()
     page.locator(".st-key-play button").click()
     assert wait_until(lambda: step_of(page) > 100)
-    slider = page.locator(".st-key-cfg-d_lr input[type=range]")
+    slider = page.locator(".st-key-w-cfg-d_lr input[type=range]")
     slider.focus()
     page.keyboard.press("ArrowRight")          # one notch up the log scale: 0.001 -> 0.002
     assert wait_until(lambda: query(page).get("d_lr") == ["0.002"])
@@ -105,14 +105,14 @@ def test_compare_mode_shows_two_live_views(app):
 def test_a_shared_link_reproduces_the_settings(app, browser):
     page = app("?loss=hinge&d_steps=3&seed=7&target=grid25")
     expect(page.get_by_role("combobox", name="loss")).to_have_value(re.compile("^hinge"))
-    expect(page.get_by_role("combobox", name="target")).to_have_value("grid25")
+    expect(page.get_by_role("combobox", name="target distribution")).to_have_value("grid25")
     link = page.evaluate("() => location.href")
     other = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     other.goto(link)
     wait_for_app(other)
     expect(other.get_by_role("combobox", name="loss")).to_have_value(re.compile("^hinge"))
-    expect(other.get_by_role("combobox", name="target")).to_have_value("grid25")
-    expect(other.locator(".st-key-cfg-seed input")).to_have_value("7")
+    expect(other.get_by_role("combobox", name="target distribution")).to_have_value("grid25")
+    expect(other.locator(".st-key-w-cfg-seed input")).to_have_value("7")
     other.context.close()
 
 
