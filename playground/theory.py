@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
-from gancore.losses import LOSSES, Loss, get_loss
+from gancore.losses import LOSSES, Loss, d_objective_latex, get_loss
 
 LANGUAGES: dict[str, str] = {"en": "English", "zh": "中文"}
 
@@ -28,6 +28,8 @@ class LiveNumbers:
     g_grad_norm: float | None
     d_grad_norm: float | None
     batch_size: int
+    gp_weight: float | None = None   # the run's penalties, so D's formula shows what D minimises
+    r1_weight: float = 0.0           #   (None: the loss's own gradient penalty weight)
 
 
 def theory_sections(lang: str, live: LiveNumbers) -> list[tuple[str, str]]:
@@ -67,7 +69,7 @@ def _ratio(d: float) -> str:
 # ---- the sections -----------------------------------------------------------------------------
 
 def _game(t: dict, live: LiveNumbers, loss: Loss) -> str:
-    return _fill(t["game"], m=live.batch_size)
+    return "\n\n".join([_fill(t["game"], m=live.batch_size), t["not_zero_sum"]])
 
 
 def _algorithm(t: dict, live: LiveNumbers, loss: Loss) -> str:
@@ -75,8 +77,9 @@ def _algorithm(t: dict, live: LiveNumbers, loss: Loss) -> str:
     parts = [_fill(t["algorithm"], k=live.k, m=live.batch_size, step=live.step, g_phrase=g_phrase)]
     if live.k == 0:
         parts.append(t["k_zero"])
-    parts.append(_fill(t["current_loss"], label=loss.label, d_latex=loss.d_latex, g_latex=loss.g_latex))
-    parts.append(t["buttons"])
+    d_latex = d_objective_latex(live.loss, live.gp_weight, live.r1_weight)
+    parts.append(_fill(t["current_loss"], label=t["loss_labels"][live.loss], d_latex=d_latex, g_latex=loss.g_latex))
+    parts += [t["buttons"], t["arrows"]]
     return "\n\n".join(parts)
 
 
@@ -104,21 +107,22 @@ def _reading(t: dict, d_real: float, d_fake: float, equilibrium: float) -> str:
 
 def _saturating(t: dict, live: LiveNumbers, loss: Loss) -> str:
     if not loss.probability:
-        ratio = _fill(t["ratio_na"], label=loss.label)
+        ratio = _fill(t["ratio_na"], label=t["loss_labels"][live.loss])
     elif _known(live.d_fake):
-        ratio = _fill(t["ratio_live"], df=f"{live.d_fake:.3g}", ratio=_ratio(live.d_fake), label=loss.label)
+        ratio = _fill(t["ratio_live"], df=f"{live.d_fake:.3g}", ratio=_ratio(live.d_fake),
+                      label=t["loss_labels"][live.loss])
     else:
         ratio = t["ratio_unmeasured"]
     grads = _fill(t["grad_live"], gn=_num(t, live.g_grad_norm), dn=_num(t, live.d_grad_norm))
-    return "\n\n".join([t["saturating"], ratio, grads, t["correction"], t["see_it"]])
+    return "\n\n".join([t["saturating"], t["adam"], ratio, grads, t["correction"], t["see_it"]])
 
 
 def _losses(t: dict, live: LiveNumbers, loss: Loss) -> str:
     entries = [t["losses_intro"]]
     for key, each in LOSSES.items():
         current = t["current_mark"] if key == live.loss else ""
-        entries.append(_fill(t["loss_entry"], label=each.label, key=key, current=current,
-                             readout=t["readout"][each.probability], d_latex=each.d_latex,
+        entries.append(_fill(t["loss_entry"], label=t["loss_labels"][key], key=key, current=current,
+                             readout=t["readout"][each.probability], d_latex=d_objective_latex(key),
                              g_latex=each.g_latex, note=t["loss_notes"][key]))
     entries.append(t["penalties"])
     return "\n\n".join(entries)
@@ -159,8 +163,9 @@ _EN: dict = {
                "3. The optimal discriminator", "4. Saturating vs non-saturating generator loss",
                "5. The other losses", "6. Strengths and weaknesses"),
     "unmeasured": "not measured yet",
+    "loss_labels": {key: loss.label for key, loss in LOSSES.items()},
     "game": _md(r"""
-        Two networks play a **zero-sum game**. The **generator** $G$ maps noise $z \sim p_z$ to a point $G(z)$ in the plane; the distribution of its samples is $p_g$. The **discriminator** $D$ is a binary classifier: for a point $x$ it outputs $D(x)$, the probability it gives to "$x$ is real, drawn from $p_{data}$". So $D(G(z))$ is the probability that $D$ takes a fake for **real**; $1 - D(G(z))$ is the probability it calls it fake.
+        Two networks play a game. The **generator** $G$ maps noise $z \sim p_z$ to a point $G(z)$ in the plane; the distribution of its samples is $p_g$. The **discriminator** $D$ is a binary classifier: for a point $x$ it outputs $D(x)$, the probability it gives to "$x$ is real, drawn from $p_{data}$". So $D(G(z))$ is the probability that $D$ takes a fake for **real**; $1 - D(G(z))$ is the probability it calls it fake.
 
         $D$ tries to tell real from fake; $G$ tries to make its fakes pass as real. Goodfellow et al. (2014) write both goals as one value function that $D$ maximises and $G$ minimises:
 
@@ -185,6 +190,10 @@ _EN: dict = {
            - update $G$ by stochastic gradient **descent**: «G_UPDATE» (the paper's formula; section 4 gives the non-saturating variant);
            - the gradient flows **through** $D$ into $G$, but $D$'s weights are not updated in this step.""",
         D_UPDATE=_D_UPDATE, G_UPDATE=_G_UPDATE),
+    "not_zero_sum": ("Written this way the game is **zero-sum**: what $D$ gains in $V$, $G$ loses. That holds for the "
+                     "paper's minimax formulation, the app's `minimax` loss. The app's default, the **non-saturating** "
+                     "loss (section 4), changes $G$'s objective so that $G$ no longer minimises the $V$ that $D$ "
+                     "maximises: that game is **not zero-sum**, though it has the same fixed point."),
     "g_once": "once",
     "g_many": "«g» times in a row (the paper does it once)",
     "k_zero": "With $k = 0$ the discriminator is never updated: $G$ is chasing a frozen $D$.",
@@ -192,6 +201,10 @@ _EN: dict = {
     "buttons": ("The **Step D** button does one discriminator update (step 1 once) and **Step G** one generator "
                 "update (step 2 once); each counts as one iteration. During a head start (the setting "
                 "`d_head_start`) each iteration is a single $D$ step, and $G$'s gradient is measured but not applied."),
+    "arrows": ("**The arrows on the plot** are $-\\nabla_x$ of $G$'s loss at each fake point $x = G(z)$: the direction "
+               "that lowers $G$'s loss fastest for that point alone. $G$'s step changes its weights $\\theta_g$, not the "
+               "points, so a point moves by $G$'s Jacobian times that change: only roughly along its arrow, and tied "
+               "to its neighbours."),
     "optimal": _md(r"""
         For a fixed $G$, write the value as one integral over $x$, with $p_g$ the distribution of $G(z)$:
 
@@ -203,7 +216,7 @@ _EN: dict = {
 
         Putting $D^*$ back in gives $V(D^*,G) = -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)$. The Jensen–Shannon divergence is $\ge 0$ and is $0$ only when the two distributions are equal, so the global optimum is $p_g = p_{data}$: there $D^* = \frac12$ everywhere and $V = -\log 4$.
 
-        The "optimal $D^*$" toggle draws $D^*$ beside $D$ for the mixture targets (ring8, grid25, gaussian, blobs), with $p_g$ estimated from the generator's samples and both densities smoothed by the same kernel.""",
+        The "optimal $D^*$" toggle draws $D^*$ beside $D$ for the mixture targets (ring8, grid25, gaussian, blobs). Only $G$'s samples are known, not $p_g$, so $p_g$ is **estimated**: a Gaussian kernel density estimate of 2,500 fakes, with the bandwidth $h$ from Scott's rule and never wider than the modes' own $\sigma$ (a wider kernel blurs $D^*$ into looking less sure than it is); $p_{data}$ is smoothed by the same kernel, and the figure states $h$. Grey marks where neither density has mass and $D^*$ is undefined. For `hinge` and `wgan-gp` the panel still shows the optimum of the original (minimax) loss, which their $D$ does not aim for.""",
         V_INTEGRAL=_V_INTEGRAL, D_STAR=_D_STAR),
     "live_prob": ("**Right now** (latest minibatches, $m = «m»$): mean $D(x)$: «dr», mean $D(G(z))$: «df». "
                   "At the optimum both would be $\\frac12$."),
@@ -242,6 +255,10 @@ _EN: dict = {
 
         So for each sample the saturating gradient is $\frac{D}{1-D}$ times the non-saturating one. When $D$ confidently rejects a fake ($D(G(z)) \approx 0$), the saturating $G$ gets almost no gradient: **vanishing gradients**, just when $G$ is worst.""",
         SAT=_SAT, NONSAT=_NONSAT, SIGMOID_GRADS=_SIGMOID_GRADS),
+    "adam": ("**A small gradient is not always a small step.** Plain SGD moves $G$'s weights in proportion to the "
+             "gradient, so there the saturating $G$ stalls. Adam (the app's default optimiser) divides each step by a "
+             "running average of the gradient's size, so even a vanishing gradient becomes a full-size step and $G$ "
+             "keeps moving: with Adam the vanishing gradient shows in $G$'s gradient norm (the chart), not in the picture."),
     "ratio_live": ("**Right now** mean $D(G(z))$: «df». For a fake with that value the saturating loss's gradient would "
                    "be **«ratio»×** the non-saturating one's (training with: «label»)."),
     "ratio_unmeasured": "**Right now** $D(G(z))$ is not measured yet, so there is no ratio to show.",
@@ -251,9 +268,11 @@ _EN: dict = {
     "correction": (f"> **Correction.** Some course notes say that \"in practice the generator minimises ${_SAT}$\" "
                    f"instead of the zero-sum objective. That expression **is** the zero-sum (saturating) objective. The "
                    f"practical alternative is to minimise ${_NONSAT}$, that is, to maximise $\\mathbb{{E}}_z[\\log D(G(z))]$."),
-    "see_it": ("**See it in the app:** switch the loss between `minimax` and `nonsaturating` and watch $G$'s gradient "
-               "norm, or start a new run with `d_head_start` (say 500) so that $D$ gets a head start. While $G$ waits "
-               "its gradient is still measured: under `minimax` it becomes tiny as $D(G(z)) \\to 0$."),
+    "see_it": ("**See it in the app:** start a new run with `loss` = `minimax`, `d_head_start` = 500 ($D$ trains alone "
+               "first), `g_optimizer` = `sgd` and `g_lr` = 0.02. After the head start $D(G(z)) \\to 0$: $G$'s gradient "
+               "norm is tiny and the fakes barely move. Switch the loss to `nonsaturating` (it applies at once) and they "
+               "set off. With the default Adam the same run's gradient norm collapses just as much, yet the fakes keep "
+               "moving, because Adam rescales the step."),
     "losses_intro": ("Every loss in the app, as what each network **minimises** (the formulas the engine uses). The "
                      "$D$ surface shows $D$'s readout: a probability or a raw score, as noted for each."),
     "current_mark": " (current)",
@@ -261,7 +280,8 @@ _EN: dict = {
     "loss_entry": "**«label»** (`«key»`; $D$ surface: «readout»)«current»\n- $D$: $«d_latex»$\n- $G$: $«g_latex»$\n- «note»",
     "loss_notes": {
         "minimax": "$D(x) = \\sigma(s)$ is a probability; at the optimum it is $\\frac12$ everywhere.",
-        "nonsaturating": "The same $D$ as minimax; only $G$'s loss differs (section 4). Optimum: $\\frac12$ everywhere.",
+        "nonsaturating": ("The same $D$ as minimax; only $G$'s loss differs (section 4), so the game is no longer "
+                          "zero-sum. Optimum: $\\frac12$ everywhere."),
         "lsgan": ("$D$ is a raw score pulled toward $b = 1$ on real and $a = 0$ on fake points; $G$ pulls its fakes "
                   "toward $c = 1$. Pointwise, $p_{data}(y-1)^2 + p_g\\,y^2$ is smallest at $y = \\frac{p_{data}}{p_{data}+p_g}$, "
                   "so the optimum is again $D^*$, $\\frac12$ everywhere at equilibrium. $G$'s loss has slope $D(G(z)) - 1$ "
@@ -279,7 +299,8 @@ _EN: dict = {
     "penalties": (f"**R1 penalty** (Mescheder et al. 2018; the setting `r1_weight` is $\\gamma$) adds {_R1} to $D$'s loss, "
                   "with any of the losses above ($D(x)$ here is the raw score). It penalises $D$'s slope on real data, "
                   "which helps training converge instead of circling the equilibrium. The gradient penalty (`gp_weight`) can likewise "
-                  "be added to any loss."),
+                  "be added to any loss. The $D$ loss the app records and plots is the whole objective $D$ minimises, "
+                  "penalties included; the chart also shows the penalty on its own."),
     "strengths": _md(r"""
         **Strengths**
         - $D$ and $G$ can be any differentiable functions, such as deep networks (here small MLPs).
@@ -289,7 +310,7 @@ _EN: dict = {
         **Weaknesses**
         - No explicit density: $G$ gives samples but no formula for $p_g(x)$, so the model is hard to interpret (the app estimates $p_g$ from samples when it needs it).
         - Nothing is modelled in advance, so there is a lot of freedom and little control over what $G$ produces.
-        - Hard to balance: if $D$ wins, $G$'s gradient vanishes (section 4); if $D$ lags, it points $G$ the wrong way. Try $k$ and the learning rates.
+        - Hard to balance: if $D$ wins, $G$'s gradient vanishes under the saturating (minimax) loss (section 4; the non-saturating loss keeps it); if $D$ lags, it points $G$ the wrong way. Try $k$ and the learning rates.
         - Mode collapse: $G$ may cover only some modes of $p_{data}$. Try the ring target and watch the modes captured."""),
 }
 
@@ -298,8 +319,15 @@ _ZH: dict = {
     "titles": ("1. 博弈：生成器与判别器", "2. 算法 1：应用如何训练", "3. 最优判别器",
                "4. 饱和与非饱和的生成器损失", "5. 其他损失函数", "6. 优势与不足"),
     "unmeasured": "尚未测量",
+    "loss_labels": {
+        "minimax": "极小极大（饱和；论文中的零和博弈）",
+        "nonsaturating": "非饱和（论文中实用的生成器损失；不是零和博弈）",
+        "lsgan": "最小二乘（Mao 等人 2017）",
+        "hinge": "合页损失（Lim & Ye 2017；Miyato 等人 2018）",
+        "wgan-gp": "带梯度惩罚的 Wasserstein 损失（Gulrajani 等人 2017）",
+    },
     "game": _md(r"""
-        两个网络进行一场**零和博弈**。**生成器** $G$ 把噪声 $z \sim p_z$ 映射为平面上的一个点 $G(z)$，这些样本的分布记为 $p_g$。**判别器** $D$ 是一个二分类器：对输入的点 $x$，它输出 $D(x)$，即它认为“$x$ 是来自 $p_{data}$ 的真实样本”的概率。因此 $D(G(z))$ 是判别器把生成样本**当作真实样本**的概率，$1 - D(G(z))$ 才是它判断为“假”的概率。
+        两个网络进行一场博弈。**生成器** $G$ 把噪声 $z \sim p_z$ 映射为平面上的一个点 $G(z)$，这些样本的分布记为 $p_g$。**判别器** $D$ 是一个二分类器：对输入的点 $x$，它输出 $D(x)$，即它认为“$x$ 是来自 $p_{data}$ 的真实样本”的概率。因此 $D(G(z))$ 是判别器把生成样本**当作真实样本**的概率，$1 - D(G(z))$ 才是它判断为“假”的概率。
 
         判别器要尽量区分真假，生成器要让生成样本骗过判别器。Goodfellow 等人（2014）把两者的目标写成同一个价值函数，$D$ 使它最大化，$G$ 使它最小化：
 
@@ -324,6 +352,9 @@ _ZH: dict = {
            - 用随机梯度**下降**更新 $G$：«G_UPDATE»（论文中的公式；非饱和版本见第 4 节）；
            - 梯度**穿过** $D$ 传给 $G$，但这一步不更新 $D$ 的参数（判别器被“冻结”）。""",
         D_UPDATE=_D_UPDATE, G_UPDATE=_G_UPDATE),
+    "not_zero_sum": ("这样写出的博弈是**零和**的：$D$ 在 $V$ 上的所得正是 $G$ 的所失。这只对论文中的极小极大形式"
+                     "（应用中的 `minimax` 损失）成立。应用默认的**非饱和**损失（见第 4 节）改变了 $G$ 的目标，"
+                     "$G$ 不再最小化 $D$ 所最大化的那个 $V$：这样的博弈**不是零和博弈**，尽管它的不动点相同。"),
     "g_once": " 1 次",
     "g_many": "，连续 «g» 次（论文中为 1 次）",
     "k_zero": "当 $k = 0$ 时判别器从不更新：生成器面对的是一个固定不变的 $D$。",
@@ -331,6 +362,9 @@ _ZH: dict = {
     "buttons": ("**Step D** 按钮执行一次判别器更新（第 1 步一次），**Step G** 执行一次生成器更新（第 2 步一次）；"
                 "每次都计为一轮迭代。在判别器先行阶段（设置 `d_head_start`），每轮只做一次 $D$ 更新，"
                 "$G$ 的梯度只被测量、不被应用。"),
+    "arrows": ("**图中的箭头**是每个生成样本 $x = G(z)$ 处 $G$ 的损失对 $x$ 的负梯度 $-\\nabla_x$：对这个点单独而言，"
+               "使 $G$ 的损失下降最快的方向。$G$ 的一步更新改变的是它的参数 $\\theta_g$，而不是这些点本身；"
+               "每个点的移动等于 $G$ 的雅可比矩阵乘以参数的变化，所以只是大致沿着箭头的方向，并且与邻近的点相互牵连。"),
     "optimal": _md(r"""
         固定 $G$，把价值函数写成对 $x$ 的积分（$p_g$ 为 $G(z)$ 的分布）：
 
@@ -342,7 +376,7 @@ _ZH: dict = {
 
         把 $D^*$ 代回得到 $V(D^*,G) = -\log 4 + 2\,\mathrm{JSD}(p_{data}\,\|\,p_g)$。JS 散度非负，且仅当两个分布相同时为 $0$，所以全局最优点是 $p_g = p_{data}$：此时处处 $D^* = \frac12$，$V = -\log 4$。
 
-        “optimal $D^*$” 开关会在 $D$ 旁边画出混合分布目标（ring8、grid25、gaussian、blobs）的 $D^*$：其中 $p_g$ 由生成器的样本估计，两个密度用同一个核做平滑。""",
+        “optimal $D^*$” 开关会在 $D$ 旁边画出混合分布目标（ring8、grid25、gaussian、blobs）的 $D^*$。我们只知道 $G$ 的样本而不知道 $p_g$，所以 $p_g$ 是**估计**出来的：对 2,500 个生成样本做高斯核密度估计，带宽 $h$ 按 Scott 法则选取，且不超过各模式自身的 $\sigma$（核太宽会把 $D^*$ 模糊得比实际更不确定）；$p_{data}$ 用同一个核平滑，图中标出 $h$。灰色表示两个密度都没有质量、$D^*$ 无定义的区域。对 `hinge` 和 `wgan-gp`，这个面板显示的仍是原始（极小极大）损失的最优解，它们的 $D$ 并不以此为目标。""",
         V_INTEGRAL=_V_INTEGRAL, D_STAR=_D_STAR),
     "live_prob": "**当前**（最近的小批量，$m = «m»$）：$D(x)$ 的均值：«dr»，$D(G(z))$ 的均值：«df»。在最优点两者都应为 $\\frac12$。",
     "live_score_eq": ("当前损失把 $D$ 的输出当作**分数而不是概率**：它可以超出 $[0, 1]$。不过这个损失仍有确定的最优值："
@@ -377,6 +411,9 @@ _ZH: dict = {
 
         所以对每个样本，饱和损失的梯度是非饱和损失的 $\frac{D}{1-D}$ 倍。当判别器很有把握地识破生成样本（$D(G(z)) \approx 0$）时，饱和损失下的生成器几乎得不到梯度：这就是**梯度消失**，而且恰好发生在生成器最差、最需要学习的时候。""",
         SAT=_SAT, NONSAT=_NONSAT, SIGMOID_GRADS=_SIGMOID_GRADS),
+    "adam": ("**梯度小并不总是意味着步子小。** 普通的 SGD 按梯度的大小成比例地更新 $G$ 的参数，所以饱和损失下的生成器会停滞不前。"
+             "Adam（应用默认的优化器）会把每一步除以梯度大小的滑动平均，因此即使梯度趋于消失，步长仍是正常大小，$G$ 仍在移动："
+             "使用 Adam 时，梯度消失只体现在 $G$ 的梯度范数（图表）上，而不体现在图像中。"),
     "ratio_live": ("**当前** $D(G(z))$ 的均值：«df»。对取这个值的生成样本，饱和损失的梯度是非饱和损失的 **«ratio»×**"
                    "（当前训练所用损失：«label»）。"),
     "ratio_unmeasured": "**当前** $D(G(z))$ 尚未测量，暂时没有比值可显示。",
@@ -386,9 +423,10 @@ _ZH: dict = {
     "correction": (f"> **更正。** 有些课程笔记写道：“实际操作时生成器一般采用最小化 ${_SAT}$”，以代替零和博弈的目标。"
                    f"但这个式子**正是**零和博弈（饱和）的目标。实际使用的替代做法是最小化 ${_NONSAT}$，"
                    f"也就是最大化 $\\mathbb{{E}}_z[\\log D(G(z))]$。"),
-    "see_it": ("**在应用中观察：** 把损失在 `minimax` 与 `nonsaturating` 之间切换，观察 $G$ 的梯度范数；或者新开一次训练，"
-               "设置 `d_head_start`（例如 500）让判别器先行。生成器等待期间它的梯度仍会被测量：在 `minimax` 下，"
-               "随着 $D(G(z)) \\to 0$，梯度变得非常小。"),
+    "see_it": ("**在应用中观察：** 新开一次训练，设置 `loss` = `minimax`、`d_head_start` = 500（先只训练判别器）、"
+               "`g_optimizer` = `sgd`、`g_lr` = 0.02。判别器先行结束后 $D(G(z)) \\to 0$：$G$ 的梯度范数非常小，"
+               "生成样本几乎不动。把损失切换为 `nonsaturating`（立即生效），它们就开始移动。若使用默认的 Adam，"
+               "同样的训练中梯度范数同样骤降，但生成样本仍在移动，因为 Adam 会重新缩放步长。"),
     "losses_intro": ("应用中的每个损失，都写成各自网络**最小化**的量（与训练引擎使用的公式相同）。$D$ 曲面显示 $D$ 的输出："
                      "按各损失的标注，是概率或原始分数。"),
     "current_mark": "（当前）",
@@ -396,7 +434,7 @@ _ZH: dict = {
     "loss_entry": "**«label»**（`«key»`；$D$ 曲面：«readout»）«current»\n- $D$：$«d_latex»$\n- $G$：$«g_latex»$\n- «note»",
     "loss_notes": {
         "minimax": "$D(x) = \\sigma(s)$ 是概率；在最优点处处为 $\\frac12$。",
-        "nonsaturating": "判别器与 minimax 相同，只有生成器的损失不同（见第 4 节）。最优点处处为 $\\frac12$。",
+        "nonsaturating": "判别器与 minimax 相同，只有生成器的损失不同（见第 4 节），因此不再是零和博弈。最优点处处为 $\\frac12$。",
         "lsgan": ("$D$ 是原始分数，真实样本被拉向 $b = 1$，生成样本被拉向 $a = 0$；生成器把生成样本拉向 $c = 1$。"
                   "逐点来看，$p_{data}(y-1)^2 + p_g\\,y^2$ 在 $y = \\frac{p_{data}}{p_{data}+p_g}$ 处最小，"
                   "所以最优解仍是 $D^*$，均衡时处处为 $\\frac12$。生成器的损失对分数的斜率是 $D(G(z)) - 1$，"
@@ -411,7 +449,8 @@ _ZH: dict = {
     },
     "penalties": (f"**R1 惩罚**（Mescheder 等人 2018；设置 `r1_weight` 即 $\\gamma$）在 $D$ 的损失上加上 {_R1}，"
                   "可与上面任何损失搭配（这里的 $D(x)$ 指原始分数）。它惩罚判别器在真实数据上的斜率，"
-                  "帮助训练收敛，而不是围着均衡点打转。梯度惩罚（`gp_weight`）同样可以加到任何损失上。"),
+                  "帮助训练收敛，而不是围着均衡点打转。梯度惩罚（`gp_weight`）同样可以加到任何损失上。"
+                  "应用记录和绘制的 $D$ 损失是 $D$ 实际最小化的完整目标（包括惩罚项）；图表中也单独显示惩罚项。"),
     "strengths": _md(r"""
         **优势**
         - 任何可微函数都可以用来参数化 $D$ 和 $G$，例如深度神经网络（这里是小型 MLP）。
@@ -421,7 +460,7 @@ _ZH: dict = {
         **不足**
         - 没有显式的密度：$G$ 只给出样本，没有 $p_g(x)$ 的表达式，可解释性差（应用需要时用样本来估计 $p_g$）。
         - 无需预先建模，数据生成的自由度太大，难以控制 $G$ 生成什么。
-        - 难以平衡：$D$ 太强时 $G$ 的梯度消失（见第 4 节）；$D$ 落后时又会把 $G$ 引向错误方向。可以调节 $k$ 和学习率试试。
+        - 难以平衡：使用饱和（minimax）损失时，$D$ 太强会使 $G$ 的梯度消失（见第 4 节；非饱和损失不会）；$D$ 落后时又会把 $G$ 引向错误方向。可以调节 $k$ 和学习率试试。
         - 模式崩溃：$G$ 可能只覆盖 $p_{data}$ 的部分模式。试试环形目标，观察捕获的模式数。"""),
 }
 

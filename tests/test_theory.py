@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from gancore.losses import LOSSES
-from playground.theory import LANGUAGES, LiveNumbers, theory_sections
+from gancore.losses import GP_LATEX, LOSSES, d_objective_latex
+from playground.theory import _TEXT, LANGUAGES, LiveNumbers, theory_sections
 
 GAME, ALGORITHM, OPTIMAL, SATURATING, LOSS_LIST, STRENGTHS = range(6)
 UNMEASURED = {"en": "not measured yet", "zh": "尚未测量"}
@@ -148,7 +148,9 @@ def test_loss_list_uses_the_engines_latex_for_every_loss(lang):
     text = body(lang, LOSS_LIST)
     for key, loss in LOSSES.items():
         assert f"`{key}`" in text
-        assert f"$D$: ${loss.d_latex}$" in text or f"$D$：${loss.d_latex}$" in text
+        # each with its own penalty (wgan-gp's lambda = 10), as D minimises it by default
+        d_latex = d_objective_latex(key)
+        assert f"$D$: ${d_latex}$" in text or f"$D$：${d_latex}$" in text
         assert f"${loss.g_latex}$" in text
     assert "R1" in text and r"\frac{\gamma}{2}" in text
 
@@ -203,3 +205,52 @@ def test_math_delimiters_are_balanced_and_blocks_on_their_own_lines(lang, loss):
                 assert "$$" not in line or line == "$$", (title, line)
             assert not re.search(r"«\w+»", text), title
             assert not re.search(r"^ {4}", text.replace("\n   -", "\n-"), re.M), "indented code block by accident"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_current_d_formula_carries_the_runs_active_penalties(lang):
+    text = body(lang, ALGORITHM, loss="hinge", gp_weight=1.0, r1_weight=2.0)
+    assert d_objective_latex("hinge", 1.0, 2.0) in text and r"\lambda = 1,\ \gamma = 2" in text
+    assert GP_LATEX in body(lang, ALGORITHM, loss="wgan-gp")                     # wgan-gp's own lambda = 10
+    assert GP_LATEX not in body(lang, ALGORITHM, loss="wgan-gp", gp_weight=0.0)   # switched off
+
+
+@pytest.mark.parametrize("lang, zero_sum, not_zero_sum", [
+    ("en", "play a **zero-sum game**", "**not zero-sum**"), ("zh", "进行一场**零和博弈**", "**不是零和博弈**")])
+def test_only_the_minimax_game_is_called_zero_sum(lang, zero_sum, not_zero_sum):
+    text = body(lang, GAME)
+    assert zero_sum not in text                   # the old unconditional claim
+    assert not_zero_sum in text and "`minimax`" in text
+    labels = _TEXT[lang]["loss_labels"]
+    assert set(labels) == set(LOSSES)
+    assert ("not zero-sum" if lang == "en" else "不是零和博弈") in labels["nonsaturating"]
+    assert labels["nonsaturating"] in body(lang, LOSS_LIST) and labels["hinge"] in body(lang, ALGORITHM, loss="hinge")
+
+
+@pytest.mark.parametrize("lang, caveat", [("en", "Adam"), ("zh", "Adam")])
+def test_the_vanishing_gradient_promise_says_adam_hides_it_and_how_to_see_the_stall(lang, caveat):
+    text = body(lang, SATURATING)
+    assert caveat in text and "SGD" in text
+    assert "`g_optimizer` = `sgd`" in text and "`d_head_start` = 500" in text and "`loss` = `minimax`" in text
+
+
+@pytest.mark.parametrize("lang, condition", [
+    ("en", "vanishes under the saturating (minimax) loss"), ("zh", "使用饱和（minimax）损失时")])
+def test_if_d_wins_the_gradient_vanishes_only_for_the_saturating_loss(lang, condition):
+    assert condition in body(lang, STRENGTHS)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["lowers $G$'s loss fastest for that point alone", "only roughly along its arrow"]),
+    ("zh", ["使 $G$ 的损失下降最快的方向", "只是大致沿着箭头的方向"])])
+def test_the_arrows_are_explained_as_the_steepest_descent_of_gs_loss_per_point(lang, words):
+    text = body(lang, ALGORITHM)
+    assert all(w in text for w in words) and r"$-\nabla_x$" in text
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ["**estimated**", "Scott's rule", "optimum of the original (minimax) loss"]),
+    ("zh", ["**估计**", "Scott 法则", "原始（极小极大）损失的最优解"])])
+def test_d_star_text_says_p_g_is_estimated_and_how(lang, words):
+    text = body(lang, OPTIMAL)
+    assert all(w in text for w in words)
