@@ -82,7 +82,8 @@ class TrainConfig:
     r1_weight: float = _f(0.0, label="R1 penalty γ", group="Training", live=True, low=0.0, high=1000.0,
                           help="γ of the R1 penalty γ/2·E‖∇D(x)‖² on real data (Mescheder et al. 2018). 0 = off.")
     d_head_start: int = _f(0, label="D head start (steps)", group="Training", low=0, high=100_000,
-                           help="Discriminator-only steps before the first generator step: makes the saturating loss's vanishing gradient visible.")
+                           help="Discriminator-only steps before the first generator step. With loss minimax, G's gradient norm then collapses; "
+                                "G itself stalls only with g_optimizer sgd (say g_lr 0.02): Adam rescales a tiny gradient into a full-size step.")
     # reproducibility
     seed: int = _f(0, label="random seed", group="Run", low=0, high=2**31 - 1, help="Seeds weights, data and noise. Same seed, same run.")
     device: str = _f("auto", label="device", group="Run", choices=("auto", "cpu", "cuda"), help="Where to train; auto picks cuda when present.")

@@ -11,7 +11,7 @@ from gancore import metrics
 from gancore.history import History
 from gancore.losses import LOSSES, Loss
 from gancore.noise import NOISE_SPAN, NOISES
-from gancore.snapshot import METRIC_NAMES, Snapshot, readonly
+from gancore.snapshot import METRIC_NAMES, RunState, Snapshot, readonly
 from gancore.targets import Target
 from gancore.trainer import Trainer
 
@@ -60,7 +60,7 @@ class Probe:
         self.latest_optimal_d: tuple[np.ndarray, float] | None = None
         self.score_scale = ScoreScale()
 
-    def snapshot(self, t: Trainer, state: str, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
+    def snapshot(self, t: Trainer, state: RunState, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
         """A frame of the run. Metrics, mode occupancy and D* (2,500 fresh fakes) only when asked:
         an ordinary frame runs G on the 512 shown points alone, which keeps the live view cheap."""
         loss = LOSSES[t.config.loss]
