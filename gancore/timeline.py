@@ -1,10 +1,9 @@
 """A run's timeline: compact copies of its published frames, thinned as it grows to stay bounded.
 
-Memory: a frame keeps G's 512 fakes and their arrows, the manifold (float32) and D's surface and
-D* (64 x 64, float16): about 28 KB, less where D* is shared with the frame before (it is redrawn
-once a second). At most MAX_FRAMES (512) frames are kept, ~14.4 MB, and never more than
-MAX_BYTES (25 MB) of arrays whatever the shapes; Python objects add ~1 KB a frame.
-float16 keeps every value v within |v|/2048: a 16th of one of the 256 colour steps it is drawn with.
+Memory: a frame keeps G's 512 fakes and their arrows, the manifold (float32), D's surface and D*
+(64 x 64): about 28 KB (36 KB for a score surface, kept as float32), less where D* is the one of
+the frame before (it is redrawn once a second). At most MAX_FRAMES (512) frames are kept, 14-18 MB,
+and never more than MAX_BYTES (25 MB) of arrays whatever the shapes; Python objects add ~1 KB a frame.
 """
 from __future__ import annotations
 
@@ -24,8 +23,10 @@ RUN_FIELDS = frozenset({"target_label", "extent", "real", "grid_x", "grid_y", "c
 HISTORIES = frozenset({"history", "metric_history"})   # {"step": (n,), name: (n,)}: cut to the frame's step
 ROWS_OF = {"mode_occupancy": "metric_history"}         # arrays with a row per row of that history: cut with it
 POINTS = frozenset({"fake", "g_field", "manifold"})    # copied as float32: a dot's position is exact
-SURFACES = frozenset({"d_surface", "optimal_d"})       # copied as float16 where the values fit
-FLOAT16_MAX = 6.0e4                                    # float16 overflows at 65,504
+# Surfaces drawn over [0, 1] (D(x), D*) are copied as float16: within 2^-12 of the value, under a
+# 16th of one of the 224 colour steps. A score surface is drawn over a range of its own, maybe far
+# from 0, where float16's relative error could show: it stays float32.
+SURFACES = {"d_surface": lambda snap: snap.surface_probability, "optimal_d": lambda snap: True}
 # Every other field (step, state, config, metrics, ...) is kept as published, by reference: a
 # field added to Snapshot later is recorded without a change here.
 
@@ -185,22 +186,13 @@ def _pack(snap: Snapshot, latest: tuple[Snapshot, Frame] | None) -> Frame:
             values[name] = latest[1].values[name]
         elif name in POINTS:
             values[name] = readonly(np.array(value, dtype=np.float32))
-        elif name in SURFACES:
-            values[name] = _compact(value)
+        elif name in SURFACES and value is not None:
+            values[name] = readonly(np.array(value, dtype=np.float16 if SURFACES[name](snap) else np.float32))
         else:
             values[name] = dict(value) if isinstance(value, dict) else value
     last_rows = {name: {k: float(v[-1]) for k, v in getattr(snap, name).items() if len(v)}
                  for name in HISTORIES}
     return Frame(values, dtypes, last_rows)
-
-
-def _compact(surface: np.ndarray | None) -> np.ndarray | None:
-    """float16 where every finite value fits, else float32 (a score far out of float16's range)."""
-    if surface is None:
-        return None
-    finite = np.abs(surface[np.isfinite(surface)])
-    fits = finite.size == 0 or finite.max() < FLOAT16_MAX
-    return readonly(np.array(surface, dtype=np.float16 if fits else np.float32))
 
 
 def _unpack(frame: Frame, base: Snapshot) -> Snapshot:
