@@ -136,6 +136,19 @@ def test_arrows_follow_gs_push_and_are_clipped(snap):
     assert not (draw_frame(bare(snap, fake=start, g_field=np.array([[10.0, 0.0]])), arrows=False) == ARROW_I).any()
 
 
+def test_the_manifold_is_drawn_when_asked(snap):
+    line = np.stack([np.linspace(-1.0, 1.0, 50), np.zeros(50)], 1)[:, None, :]     # 1-D noise: a curve
+    curve = bare(snap, manifold=line)
+    assert not (draw_frame(curve) == render.MANIFOLD_I).any()
+    r, c = np.nonzero(draw_frame(curve, manifold=True) == render.MANIFOLD_I)
+    rows, cols = plot_box(draw_frame(bare(snap)))
+    width = cols.stop - cols.start
+    assert np.ptp(r) == 0 and abs(np.ptp(c) - width / 2) <= 2        # from x = -1 to 1 of [-2, 2]
+    grid = bare(snap, manifold=np.stack(np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5)), -1))
+    r, c = np.nonzero(draw_frame(grid, manifold=True) == render.MANIFOLD_I)
+    assert len(np.unique(r)) > width / 3 and len(np.unique(c)) > width / 3     # rows and columns of G(z)
+
+
 def test_points_outside_the_extent_are_left_out(snap):
     far = np.array([[50.0, 0.0], [0.0, -1e9], [np.nan, 0.0]])
     image = draw_frame(bare(snap, fake=far, g_field=np.zeros_like(far)))
