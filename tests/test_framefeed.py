@@ -115,7 +115,7 @@ def test_overlay_layers_hold_the_snapshots_points_and_arrows():
     np.testing.assert_array_equal(layers[(FAKE_NAME, "xaxis")]["xy"], snap.fake.ravel())
     segments = np.asarray(layers[(ARROW_NAME, "xaxis")]["xy"]).reshape(-1, 4)
     np.testing.assert_allclose(segments[:, :2], snap.fake)
-    np.testing.assert_allclose(segments[:, 2:], arrow_tips(snap.fake, snap.g_field, opts))
+    np.testing.assert_allclose(segments[:, 2:], arrow_tips(snap.fake, snap.g_field, opts, snap.extent))
     surface = layers[("D(x)", "xaxis")]
     np.testing.assert_array_equal(np.reshape(surface["z"], (surface["ny"], surface["nx"])), snap.d_surface)
     assert (surface["zmin"], surface["zmax"]) == (0.0, 1.0)
@@ -124,19 +124,20 @@ def test_overlay_layers_hold_the_snapshots_points_and_arrows():
 
 def test_legend_entries_match_the_overlay_and_arrows_can_be_off():
     snap = Runner(SMALL).snapshot()
-    names = [t.get("name") for t in run_view(snap, ViewOptions(arrows=False))["data"][1:]]
+    names = [t.get("name") for t in run_view(snap, ViewOptions(arrows=False))["data"] if t.get("showlegend") is not False]
     assert names == [REAL_NAME, FAKE_NAME]
     figure = run_view(snap, ViewOptions(arrows=True, manifold=True))
-    assert [t["name"] for t in figure["data"][1:]] == ["G(z) manifold", REAL_NAME, FAKE_NAME, ARROW_NAME]
+    assert [t["name"] for t in figure["data"] if t.get("showlegend") is not False] == [
+        "G(z) manifold", REAL_NAME, FAKE_NAME, ARROW_NAME]
 
 
 def test_score_surfaces_get_a_symmetric_stepped_range_around_the_equilibrium():
     snap = Runner(SMALL.replace(loss="hinge")).snapshot()
     surface = run_view(snap, ViewOptions())["overlay"]["layers"][0]
-    mid = snap.equilibrium or 0.0
-    half = surface["zmax"] - mid
-    assert surface["name"] == "score" and surface["zmin"] == pytest.approx(mid - half)
-    assert half >= np.abs(snap.d_surface - mid).max() and half == _nice_ceil(half)
+    half = surface["zmax"]                       # hinge: centred on 0, its decision boundary
+    assert surface["name"] == "score" and surface["zmin"] == pytest.approx(-half)
+    # the range is the one the probe set from D's scores at the shown points (see test_figures.py)
+    assert (surface["zmin"], surface["zmax"]) == snap.surface_range and half == _nice_ceil(half)
 
 
 @pytest.mark.parametrize("value, nice", [(0.46, 0.5), (1.0, 1.0), (1.01, 2.0), (7.0, 10.0), (0.0031, 0.005), (20.0, 20.0)])

@@ -206,6 +206,8 @@ function drawOverlay() {
     ctx.textBaseline = "bottom";
     ctx.fillText(lastOverlay.caption, xa._offset, full.yaxis._offset - 4);
   }
+  for (const layer of lastOverlay.layers) if (layer.colorbar) drawColorbar(ctx, full, layer);
+  for (const label of lastOverlay.labels || []) drawLabel(ctx, full, label);
   if (lastOverlay.note) {
     // in the plot's lower left corner, on a light box so it reads over any colour
     const xa = full.xaxis;
@@ -220,6 +222,57 @@ function drawOverlay() {
     ctx.fillStyle = lastOverlay.note_color || "#c51b7d";
     ctx.fillText(lastOverlay.note, x, y);
   }
+}
+
+// A surface's colour bar, flat and centred under its plot (below the x tick labels): its title
+// above, its ticks [[value, text], ...] below. Drawn here rather than by Plotly so it stays beside
+// the plot wherever keeping the aspect ratio puts the plot, and a new range redraws no SVG.
+function drawColorbar(ctx, full, layer) {
+  const xa = full[layer.xaxis];
+  const ya = full[layer.yaxis];
+  if (!xa || !ya) return;
+  const { zmin, zmax, colorbar } = layer;
+  const width = Math.min(160, xa._length - 20);
+  const left = xa._offset + (xa._length - width) / 2;
+  const top = ya._offset + ya._length + 36; // under the x tick labels and the bar's title
+  const lut = colorTable(layer.colors);
+  const steps = lut.length / 4;
+  for (let i = 0; i < width; i++) {
+    const k = 4 * Math.round((i / Math.max(width - 1, 1)) * (steps - 1));
+    ctx.fillStyle = `rgb(${lut[k]}, ${lut[k + 1]}, ${lut[k + 2]})`;
+    ctx.fillRect(left + i, top, 1.5, 8);
+  }
+  ctx.font = "11px 'Open Sans', verdana, arial, sans-serif";
+  ctx.fillStyle = "#444";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "bottom";
+  ctx.fillText(colorbar.title, left + width / 2, top - 3);
+  ctx.font = "10px 'Open Sans', verdana, arial, sans-serif";
+  ctx.textBaseline = "top";
+  colorbar.ticks.forEach(([value, text], i, all) => {
+    const x = left + ((value - zmin) / (zmax - zmin || 1)) * width;
+    ctx.textAlign = i === 0 ? "left" : i === all.length - 1 ? "right" : "center";
+    ctx.fillText(text, i === 0 ? left : i === all.length - 1 ? left + width : x, top + 10);
+  });
+}
+
+// A line of text in a corner of a subplot (the arrows' scale, how D* was estimated), on a light box.
+function drawLabel(ctx, full, label) {
+  const xa = full[label.xaxis];
+  const ya = full[label.yaxis];
+  if (!xa || !ya || !label.text) return;
+  ctx.font = "11px 'Open Sans', verdana, arial, sans-serif";
+  const right = label.corner.endsWith("right");
+  const top = label.corner.startsWith("top");
+  ctx.textAlign = right ? "right" : "left";
+  ctx.textBaseline = top ? "top" : "bottom";
+  const x = right ? xa._offset + xa._length - 6 : xa._offset + 6;
+  const y = top ? ya._offset + 6 : ya._offset + ya._length - 6;
+  const width = ctx.measureText(label.text).width;
+  ctx.fillStyle = "rgba(255, 255, 255, 0.75)";
+  ctx.fillRect(right ? x - width - 3 : x - 3, top ? y - 2 : y - 15, width + 6, 17);
+  ctx.fillStyle = "#333";
+  ctx.fillText(label.text, x, y);
 }
 
 const DRAW_LAYER = {
@@ -255,6 +308,7 @@ const DRAW_LAYER = {
     ctx.drawImage(image.canvas, left, top, px(layer.x[1] + dx / 2) - left, py(layer.y[0] - dy / 2) - top);
   },
   dots(ctx, layer, px, py) {
+    // with an outline (a thin ring of another colour) a dot shows on every colour of the surface
     const xy = layer.xy;
     const r = layer.size / 2;
     ctx.beginPath();
@@ -264,6 +318,11 @@ const DRAW_LAYER = {
       const y = py(xy[i + 1]);
       ctx.moveTo(x + r, y);
       ctx.arc(x, y, r, 0, 2 * Math.PI);
+    }
+    if (layer.outline) {
+      ctx.lineWidth = 0.8;
+      ctx.strokeStyle = layer.outline;
+      ctx.stroke();
     }
     ctx.fill();
   },
