@@ -14,7 +14,7 @@ import numpy as np
 
 from gancore import animation
 from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, parse_field, spec_of
-from gancore.snapshot import Snapshot
+from gancore.snapshot import RunState, Snapshot
 from gancore.timeline import Timeline, paired
 from gancore.trainer import Diverged, Trainer, resolve_device
 from gancore.views import Probe
@@ -28,7 +28,7 @@ PROBE_EVERY = 100
 ANIMATION_FRAMES = 300
 DEFAULT_SIDES = {"a": "loss=minimax", "b": "loss=nonsaturating"}
 # Commands that live in modules of their own: name -> module with add_command(commands, parser_class).
-EXTRA_COMMANDS: dict[str, str] = {}
+EXTRA_COMMANDS: dict[str, str] = {"dirac": "gancore.dirac_cli", "sweep": "gancore.sweep_cli"}
 
 Configs = dict[str, TrainConfig]       # a label ("train", "a", "b") -> a validated config
 Results = dict[str, dict[str, Any]]    # the same labels -> what each run reports
@@ -225,7 +225,7 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
     every = max(1, math.ceil(steps / ANIMATION_FRAMES))
     if timeline is not None:
         timeline.record(good)
-    state, bar, start = "finished", ProgressBar(label, steps), time.perf_counter()
+    outcome, bar, start = (RunState.PAUSED, "finished"), ProgressBar(label, steps), time.perf_counter()
     try:
         good_at = 1
         while trainer.step < steps:
@@ -245,11 +245,11 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
                                 probe.snapshot(trainer, "running", 0.0, with_metrics=False))
             bar.show(trainer.step)
     except Diverged as err:
-        state = str(err)
+        outcome = (RunState.DIVERGED, f"at step {err.step} ({err.what})")
     finally:
         bar.close()
     seconds = time.perf_counter() - start      # the training loop, periodic snapshots included
-    return report(good.with_state(state), trainer.step, seconds)
+    return report(good.with_state(*outcome), trainer.step, seconds)
 
 
 def write_animation(configs: Configs, timelines: dict[str, Timeline], path: Path) -> None:
@@ -272,7 +272,8 @@ def report(snap: Snapshot, steps: int, seconds: float) -> dict[str, Any]:
     if metrics.get("modes") is not None:
         metrics["modes"] = int(metrics["modes"])    # a count of modes
     metrics["n_modes"] = None if snap.centers is None else len(snap.centers)
-    return {"config": snap.config.to_dict(), "steps": steps, "diverged": snap.diverged, "state": snap.state,
+    return {"config": snap.config.to_dict(), "steps": steps, "diverged": snap.diverged,
+            "state": snap.status if snap.failed else snap.detail or snap.state.text,
             "steps_per_s": round(steps / seconds, 2) if seconds > 0 else 0.0, "seconds": round(seconds, 3),
             "metrics": metrics}
 

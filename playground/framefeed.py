@@ -102,13 +102,15 @@ def _session(token: str) -> sessions.SessionRuns:
 
 
 async def next_frame(req: FrameRequest, long_poll_s: float = LONG_POLL_S) -> Snapshot | None:
-    """The run's latest frame once it differs from the one the chart has; None if none came in time."""
+    """The run's latest frame once it differs from the one the chart has; None if none came in time,
+    or at once if the session has no such run (left compare mode: the page's next run removes the
+    view; an error status here would only flash a notice and log a console error meanwhile)."""
     deadline = time.monotonic() + long_poll_s
     while True:
-        try:
-            runner = _session(req.token)[req.run]
-        except KeyError:                      # e.g. compare mode was just left
-            raise FeedError(404, f"run {req.run.upper()} is not open in this session") from None
+        runs = _session(req.token)
+        if not runs.has(req.run):             # compare mode was just left: the view is on its way out
+            return None
+        runner = runs[req.run]
         snap = runner.snapshot()              # a read: the runner makes the next frame
         if snap.key != req.have:
             return snap

@@ -56,6 +56,10 @@ def bind(key: str, default: Any = _MISSING, then: Callable[[], None] | None = No
     if default is not _MISSING:
         store.setdefault(key, default)
     wkey = widget_key(key)
-    if wkey not in st.session_state or st.session_state[wkey] != store[key]:
-        st.session_state[wkey] = store[key]          # before the widget exists in this run: allowed
+    # Always, not only when the value differs: a widget drawn again after a run without it is a new
+    # element in the browser, which starts from its default (a number box: its minimum) unless this
+    # run sets its value, and then sends that default back as the user's (seen in Streamlit 1.67:
+    # data_noise went to 0.0 on the second return to a target that shows it). The user's own change
+    # has already reached the store through on_change by now, so this never undoes it.
+    st.session_state[wkey] = store[key]              # before the widget exists in this run: allowed
     return {"key": wkey, "on_change": _take, "args": (key, then)}

@@ -2,6 +2,7 @@
 import asyncio
 import concurrent.futures
 import json
+import time
 
 import numpy as np
 import pytest
@@ -73,10 +74,12 @@ def test_a_new_frame_is_answered_at_once_and_a_known_one_waits_then_none(runs):
     assert newer.step == 2 and newer.key != first.key
 
 
-def test_a_closed_session_or_missing_run_answers_404(runs):
-    with pytest.raises(FeedError, match="run B is not open") as err:
-        run_async(next_frame(FrameRequest(runs.token, "b", ViewOptions(), "")))
-    assert err.value.status == 404
+def test_a_closed_session_answers_404_and_a_run_just_closed_nothing_new(runs):
+    # Leaving compare mode closes run B a moment before the page removes its view: no error then
+    # (monkey seed 22: two 404s in the console after "compare off"), just nothing new, at once.
+    started = time.monotonic()
+    assert run_async(next_frame(FrameRequest(runs.token, "b", ViewOptions(), ""))) is None
+    assert time.monotonic() - started < 0.5
     token = runs.token
     runs.close()
     assert find(token) is None

@@ -195,3 +195,19 @@ def test_the_page_run_as_a_plain_script_says_how_to_start_the_feed(streamlit_ser
     frame = iframe.element_handle().content_frame()
     expect(frame.locator("#notice")).to_contain_text("streamlit run playground/server.py", timeout=20_000)
     assert_no_exception(page)
+
+
+def test_a_number_box_shown_again_keeps_its_value(app):
+    """Monkey seed 11 found it: the second return to a target that shows "shape noise" brought the
+    box back at its minimum (0.0), and the next click anywhere stored that as the user's setting."""
+    page = app("?target=moons")
+    page.locator(".st-key-play button").click()
+    for cycle in range(3):
+        for target in ("grid25", "gaussian"):
+            page.locator(f".st-key-pick-{target} button").click()
+            assert wait_until(lambda: query(page).get("target") == [target])
+        expect(page.locator(".st-key-w-cfg-data_noise input")).to_have_value("0.05")
+        page.locator(".st-key-w-view-arrows label").click()
+        assert wait_until(lambda: query(page).get("view.arrows") == (["0"] if cycle % 2 == 0 else None))
+        assert "data_noise" not in query(page), f"cycle {cycle}: {query(page)}"
+    assert_no_exception(page)
