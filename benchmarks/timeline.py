@@ -117,7 +117,7 @@ def _memory(section: Section) -> None:
         timeline.record(_fresh(snap, 10 * step))
     steps = timeline.steps()
     section.rows += [
-        Row(f"memory after {LONG_RUN:,} frames (no arrays shared)", timeline.nbytes / 1e6, "MB",
+        Row(f"memory after {LONG_RUN:,} frames (none sharing an array)", timeline.nbytes / 1e6, "MB",
             target=f"<= {MAX_BYTES / 1e6:g} MB", met=timeline.nbytes <= MAX_BYTES),
         Row("frames kept of them", len(timeline), "frames", target=f"<= {MAX_FRAMES}",
             met=len(timeline) <= MAX_FRAMES and steps[0] == 0 and steps[-1] == 10 * (LONG_RUN - 1)),

@@ -2,8 +2,8 @@
 
 Memory: a frame keeps G's 512 fakes and their arrows, the manifold (float32), D's surface and D*
 (64 x 64): about 28 KB (36 KB for a score surface, kept as float32), less where D* is the one of
-the frame before (it is redrawn once a second). At most MAX_FRAMES (512) frames are kept, 14-18 MB,
-and never more than MAX_BYTES (25 MB) of arrays whatever the shapes; Python objects add ~1 KB a frame.
+the frame before (it is redrawn once a second), plus ~5 KB of Python objects. At most MAX_FRAMES
+(512) frames are kept, 17-21 MB, and never more than MAX_BYTES (25 MB) whatever the shapes.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from gancore.snapshot import Snapshot, readonly
 
 MAX_FRAMES = 512
 MAX_BYTES = 25_000_000
+FRAME_OBJECTS = 5_000        # bytes of a frame's Python objects (dicts, array headers): measured by tracemalloc
 # Snapshot fields that are the same all run long: taken from the base snapshot, never stored.
 RUN_FIELDS = frozenset({"target_label", "extent", "real", "grid_x", "grid_y", "centers"})
 HISTORIES = frozenset({"history", "metric_history"})   # {"step": (n,), name: (n,)}: cut to the frame's step
@@ -82,7 +83,7 @@ class Timeline:
             self._latest = snap, frame
             if self._tail:              # the previous newest was only a placeholder: replace it
                 self._release(self._frames.pop())
-            self._make_room(sum(a.nbytes for a in frame.arrays() if id(a) not in self._refs))
+            self._make_room(FRAME_OBJECTS + sum(a.nbytes for a in frame.arrays() if id(a) not in self._refs))
             self._tail = bool(self._frames) and snap.step - self._frames[-1].step < self._gap
             self._frames.append(frame)
             self._hold(frame)
@@ -103,7 +104,7 @@ class Timeline:
 
     def _make_room(self, incoming: int) -> None:
         while len(self._frames) >= 2 and (len(self._frames) >= self.max_frames
-                                          or self._nbytes + incoming > self.max_bytes):
+                                          or self.nbytes + incoming > self.max_bytes):
             for frame in self._frames[1::2]:
                 self._release(frame)
             self._frames = self._frames[::2]
@@ -116,8 +117,8 @@ class Timeline:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the arrays the kept frames hold (an array two frames share counts once)."""
-        return self._nbytes
+        """Bytes the kept frames hold: their arrays (one two frames share counts once) and objects."""
+        return self._nbytes + FRAME_OBJECTS * len(self._frames)
 
     def steps(self) -> np.ndarray:
         """The recorded steps, increasing: (n,) int64."""
