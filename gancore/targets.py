@@ -238,6 +238,15 @@ TARGETS: dict[str, Callable[[TargetParams], Target]] = {
 }
 
 
+# The TargetParams fields each target reads; the app shows only these (and hides, never loses, the rest).
+TARGET_PARAMS: dict[str, tuple[str, ...]] = {
+    "ring8": ("ring_radius", "ring_std"), "grid25": ("grid_spacing", "grid_std"),
+    "swissroll": ("data_noise",), "moons": ("data_noise",), "circles": ("data_noise",), "spirals": ("data_noise",),
+    "checkerboard": (), "gaussian": (), "line": ("data_noise",), "blobs2": (), "blobs3": (),
+    "points": ("data_noise", "points"),
+}
+
+
 def make_target(key: str, params: TargetParams = TargetParams()) -> Target:
     """Build the target registered under key; an unknown key raises ValueError naming the valid keys."""
     if key not in TARGETS:

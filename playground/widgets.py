@@ -1,20 +1,21 @@
 """Sidebar widgets generated from TrainConfig's field specs: one registry entry per kind of field."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import dataclasses
+from typing import Any, Callable, Mapping
 
 import streamlit as st
 
-from gancore.config import FIELDS, TEXT_FIELDS, Spec, machine_allows, spec_of
+from gancore.config import FIELDS, TEXT_FIELDS, Spec, machine_allows
+from gancore.targets import TARGET_PARAMS, TargetParams
 from gancore.losses import LOSSES
 from playground import kept
 
 # 0, then 1-2-5 steps per decade from 1e-5 to 10: the range learning rates actually span.
 LOG_GRID = [0.0] + [m * 10.0 ** e for e in range(-5, 1) for m in (1, 2, 5)] + [10.0]
 SLIDER_SPAN = 20      # whole-number fields with at most this many values get a slider
-# Which target parameters matter for which target; the rest are hidden so the sidebar stays short.
-TARGET_PARAMS = {"ring8": ("ring_radius", "ring_std"), "grid25": ("grid_spacing", "grid_std")}
-NOISE_PARAMS = ("data_noise",)
+TARGET_FIELDS = frozenset(f.name for f in dataclasses.fields(TargetParams))
+Fields = Mapping[str, dataclasses.Field]        # a config's field table: TrainConfig's, DiracConfig's
 
 
 def key_of(name: str, prefix: str) -> str:
@@ -31,8 +32,12 @@ def set_value(name: str, prefix: str, new: Any) -> None:
     kept.put(key_of(name, prefix), new)
 
 
-def kind_of(name: str) -> str:
-    spec, typ = spec_of(name), FIELDS[name].type
+def spec_of(name: str, fields: Fields = FIELDS) -> Spec:
+    return fields[name].metadata["spec"]
+
+
+def kind_of(name: str, fields: Fields = FIELDS) -> str:
+    spec, typ = spec_of(name, fields), fields[name].type
     if spec.choices:
         return "choice"
     if spec.optional:
@@ -44,41 +49,37 @@ def kind_of(name: str) -> str:
     return "float"
 
 
-def _help(name: str, spec: Spec) -> str:
-    when = "Applies to the running run at once." if spec.live else "Changing it starts a fresh run."
+def _help(name: str, spec: Spec, when: str | None = None) -> str:
+    when = when or ("Applies to the running run at once." if spec.live else "Changing it starts a fresh run.")
     return f"{spec.help} {when} In links and on the command line: `{name}`."
 
 
 def _choice(name: str, spec: Spec, **kw: Any) -> None:
-    labels = {"loss": lambda k: f"{k} — {LOSSES[k].label}"}.get(name, str)
-    st.selectbox(spec.label, choices(name), help=_help(name, spec), format_func=labels, **kw)
+    labels = {"loss": lambda k: f"{k} — {LOSSES[k].label}"}.get(name, str) if spec.choices == tuple(LOSSES) else str
+    options = tuple(c for c in spec.choices if machine_allows(name, c))     # cuda only where there is one
+    st.selectbox(spec.label, options, format_func=labels, **kw)
 
 
 def _log(name: str, spec: Spec, **kw: Any) -> None:
     options = sorted(set(LOG_GRID) | {st.session_state[kw["key"]]})      # bind() put the value there
-    st.select_slider(spec.label, options, help=_help(name, spec) + " Log scale.", format_func=lambda v: f"{v:g}", **kw)
+    kw["help"] += " Log scale."
+    st.select_slider(spec.label, options, format_func=lambda v: f"{v:g}", **kw)
 
 
 def _optional(name: str, spec: Spec, **kw: Any) -> None:
-    st.number_input(spec.label, min_value=spec.low, max_value=spec.high, help=_help(name, spec),
-                    placeholder="auto", format="%g", **kw)
+    st.number_input(spec.label, min_value=spec.low, max_value=spec.high, placeholder="auto", format="%g", **kw)
 
 
 def _slider(name: str, spec: Spec, **kw: Any) -> None:
-    st.slider(spec.label, int(spec.low), int(spec.high), help=_help(name, spec), **kw)
+    st.slider(spec.label, int(spec.low), int(spec.high), **kw)
 
 
 def _int(name: str, spec: Spec, **kw: Any) -> None:
-    st.number_input(spec.label, int(spec.low), int(spec.high), step=1, help=_help(name, spec), **kw)
+    st.number_input(spec.label, int(spec.low), int(spec.high), step=1, **kw)
 
 
 def _float(name: str, spec: Spec, **kw: Any) -> None:
-    st.number_input(spec.label, float(spec.low), float(spec.high), help=_help(name, spec), format="%g", **kw)
-
-
-def choices(name: str) -> tuple[str, ...]:
-    """A choice field's options on this machine (cuda only where there is one)."""
-    return tuple(c for c in spec_of(name).choices if machine_allows(name, c))
+    st.number_input(spec.label, float(spec.low), float(spec.high), format="%g", **kw)
 
 
 WIDGETS: dict[str, Callable[..., None]] = {
@@ -86,25 +87,23 @@ WIDGETS: dict[str, Callable[..., None]] = {
 }
 
 
-def seed_state(values: dict[str, Any], prefix: str, overwrite: bool) -> None:
+def seed_state(values: dict[str, Any], prefix: str, overwrite: bool, names: tuple[str, ...] = TEXT_FIELDS) -> None:
     """Keep config values as the settings' values (URL first, then the user)."""
-    for name in TEXT_FIELDS:
+    for name in names:
         if overwrite or not kept.has(key_of(name, prefix)):
             set_value(name, prefix, values[name])
 
 
-def draw(name: str, prefix: str) -> Any:
-    """One field's widget, showing the kept value; returns it."""
-    WIDGETS[kind_of(name)](name, spec_of(name), **kept.bind(key_of(name, prefix)))
+def draw(name: str, prefix: str, fields: Fields = FIELDS, when: str | None = None) -> Any:
+    """One field's widget, showing the kept value; returns it. `when` says when a change applies."""
+    spec = spec_of(name, fields)
+    WIDGETS[kind_of(name, fields)](name, spec, help=_help(name, spec, when), **kept.bind(key_of(name, prefix)))
     return value(name, prefix)
 
 
 def visible(name: str, target: str) -> bool:
-    """Target parameters show only for the targets that use them."""
-    if name in NOISE_PARAMS:
-        return target not in TARGET_PARAMS
-    owners = [t for t, names in TARGET_PARAMS.items() if name in names]
-    return not owners or target in owners
+    """Target parameters show only for the targets that read them (gancore.targets.TARGET_PARAMS)."""
+    return name not in TARGET_FIELDS or name in TARGET_PARAMS[target]
 
 
 def draw_group(group: str, prefix: str, target: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
