@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from benchmarks import breakdown, browser, compare, dirac, engine, live, memory, scaling
+from benchmarks import breakdown, browser, compare, dirac, engine, live, memory, scaling, timeline
 from benchmarks.budget import FULL, QUICK, Budget
 from benchmarks.report import Section, machine, print_header, print_section, print_summary, write_json
 from benchmarks.timing import cpu_share
@@ -26,9 +26,10 @@ SECTIONS: dict[str, Callable[[Budget, Args], Section]] = {
         budget.memory_s if args.memory_minutes is None else args.memory_minutes * 60),
     "browser": lambda budget, args: browser.measure(budget),
     "dirac": lambda budget, args: dirac.measure(budget),
+    "timeline": lambda budget, args: timeline.measure(budget),
     "profile": lambda budget, args: breakdown.measure(budget),      # only with --profile or --only profile
 }
-DEFAULT = ("engine", "live", "compare", "scaling", "memory", "browser", "dirac")
+DEFAULT = ("engine", "live", "compare", "scaling", "memory", "browser", "dirac", "timeline")
 
 
 def parse(argv: list[str] | None) -> Args:

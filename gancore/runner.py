@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import dataclasses
 import itertools
 import threading
 import time
@@ -16,8 +17,9 @@ from typing import Callable
 
 import numpy as np
 
-from gancore.config import TrainConfig
+from gancore.config import TrainConfig, changed_fields
 from gancore.snapshot import RunState, Snapshot
+from gancore.timeline import Timeline
 from gancore.trainer import Diverged, StructuralChange, Trainer
 from gancore.views import Probe
 
@@ -37,6 +39,10 @@ def _name_os_thread(name: str) -> None:
         libc.prctl(15, name.encode()[:15], 0, 0, 0)          # 15 = PR_SET_NAME
     except (OSError, AttributeError, TypeError):
         pass                                                # other systems: the Python name is enough
+
+
+def _change_text(name: str, before: TrainConfig, after: TrainConfig) -> str:
+    return f"{name} {getattr(before, name)} → {getattr(after, name)}"
 
 
 def escaped(snap: Snapshot) -> bool:
@@ -125,7 +131,10 @@ class Runner:
         config.validate()
         try:
             with self._lock:
+                before = self._trainer.config
                 self._trainer.update(config)
+                self._events += [(self._trainer.step, _change_text(name, before, config))
+                                 for name in changed_fields(before, config)]
                 if not self._snapshot.failed:   # a failed run keeps its last good frame
                     state = RunState.RUNNING if self.running else self._snapshot.state
                     self._publish(state, with_metrics=False, detail=self._snapshot.detail)
@@ -148,11 +157,18 @@ class Runner:
         self._halt()
 
     # ---- internals --------------------------------------------------------------------------
+    def timeline(self) -> Timeline:
+        """The run's recorded frames (every published one, thinned as it grows): for scrubbing and export."""
+        return self._timeline
+
     def _build(self, config: TrainConfig, trainer: Trainer | None = None) -> None:
         self._trainer = trainer or Trainer(config)
         self._probe = Probe(self._trainer)
+        self._timeline = Timeline()
+        self._events: list[tuple[int, str]] = []
         self._rate, self._rate_at = 0.0, (self._trainer.step, self._clock())
         self._snapshot = self._probe.snapshot(self._trainer, RunState.PAUSED, 0.0)
+        self._timeline.record(self._snapshot)
 
     def _halt(self) -> None:
         self._stop.set()
@@ -168,9 +184,9 @@ class Runner:
     def _publish(self, state: RunState, with_metrics: bool, detail: str = "") -> None:
         self._wanted = False
         rate = self._rate if state is RunState.RUNNING else 0.0
-        self._snapshot = self._probe.snapshot(self._trainer, state, rate, with_metrics)
-        if detail:
-            self._snapshot = self._snapshot.with_state(state, detail)
+        snap = self._probe.snapshot(self._trainer, state, rate, with_metrics)
+        self._snapshot = dataclasses.replace(snap, detail=detail, events=tuple(self._events))
+        self._timeline.record(self._snapshot)
 
     def _guarded(self, work: Callable[[], object]) -> bool:
         """Run work; on divergence or any error record it as the run's state. True if it went well."""

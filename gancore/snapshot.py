@@ -62,6 +62,7 @@ class Snapshot:
     metric_history: dict[str, np.ndarray] = field(repr=False)   # METRIC_NAMES over steps
     frame: int = 0                              # serial number of the picture; with_state keeps it
     detail: str = ""                            # for people: "at step 4 (loss_d = nan)", "nobody watched for 10 s"
+    events: tuple[tuple[int, str], ...] = ()    # (step, "d_lr 0.001 → 0.01"): live setting changes, for chart marks
     surface_range: tuple[float, float] = (0.0, 1.0)   # colour range of d_surface: [0, 1] for D(x), else from
                                                       #   D's scores at the shown points (views.ScoreScale)
     optimal_d_bandwidth: float | None = None    # bandwidth h of the Gaussian KDE of p_g behind optimal_d

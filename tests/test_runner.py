@@ -146,3 +146,22 @@ def test_two_runners_train_at_once_and_close_cleanly():
     for r in runners:
         r.close()
     assert not runner_threads()
+
+
+def test_live_changes_are_recorded_as_events_at_their_step(runner):
+    runner.step(n=4)
+    runner.update(runner.config.replace(d_lr=0.01))
+    snap = runner.snapshot()
+    assert snap.events == ((4, "d_lr 0.001 → 0.01"),)
+    runner.reset()
+    assert runner.snapshot().events == ()
+
+
+def test_the_timeline_holds_every_published_frame_and_gives_it_back(runner):
+    runner.step(n=3)
+    third = runner.snapshot()
+    runner.step(n=2)
+    timeline = runner.timeline()
+    assert list(timeline.steps()) == [0, 3, 5]
+    back = timeline.at(3, runner.latest())
+    assert back.step == 3 and np.allclose(back.fake, third.fake) and np.allclose(back.d_surface, third.d_surface, atol=1e-3)
