@@ -64,9 +64,11 @@ class Probe:
         """A frame of the run. Metrics, mode occupancy and D* (2,500 fresh fakes) only when asked:
         an ordinary frame runs G on the 512 shown points alone, which keeps the live view cheap."""
         loss = LOSSES[t.config.loss]
+        # A score's colour range needs D at the shown real points too: (GRID² [+ N_SHOWN],) readouts.
+        probed = self.grid_and_real if not loss.probability else self.grid_and_real[:GRID * GRID]
         with torch.no_grad():
             shown = t.G(self.z_shown)
-            readout = loss.readout(t.scores(self.grid_and_real))
+            readout = loss.readout(t.scores(probed))
             manifold = t.G(self.z_manifold).reshape(*self.manifold_shape, 2)
         surface, real_readout = readout[:GRID * GRID].reshape(GRID, GRID), readout[GRID * GRID:]
         g_field, fake_scores = self._g_field(t, shown)

@@ -273,9 +273,11 @@ B_LIGHTEN = 0.45       # run B's lines are this much closer to white than A's
 MAX_POINTS = 400       # per chart line: a line this wide shows no more, and the browser draws 5x fewer
 CHART_ROW_PX = 150     # height of one row of charts
 CHART_GAP_PX = 62      # between rows: the x-axis title, then the next row's titles
-CHART_MARGIN = {"l": 58, "r": 120, "t": 30, "b": 40}
-COLUMNS = ([0.0, 0.355], [0.555, 0.91])        # x domains of the two columns (paper)
-LEGEND_X = (0.37, 0.925)                        # each column's legends and colour bars, right of its plots
+# Each panel's legend stands right of it: the left column's in the gap before the right column's
+# y axis (wide enough at 784 px, the charts' width in a 1280 px window), the right one's in the margin.
+CHART_MARGIN = {"l": 58, "r": 125, "t": 30, "b": 40}
+COLUMNS = ([0.0, 0.36], [0.66, 1.0])           # x domains of the two columns (paper)
+LEGEND_X = (0.372, 1.012)                       # each column's legends and colour bars, right of its plots
 
 
 def readout_title(loss_key: str) -> str:

@@ -298,3 +298,14 @@ def test_the_head_start_help_promises_the_stall_only_where_it_happens():
     from gancore.config import spec_of
     text = spec_of("d_head_start").help
     assert "minimax" in text and "sgd" in text and "Adam" in text
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_run_trains_and_is_probed_on_cuda():
+    t = Trainer(TrainConfig(device="cuda", loss="wgan-gp", noise="uniform", **SMALL))
+    probe = Probe(t)
+    for _ in range(5):
+        t.iterate()
+    snap = probe.snapshot(t, RunState.RUNNING, 0.0)
+    assert t.noise(4).device.type == "cuda" and np.isfinite(snap.d_surface).all()
+    assert snap.last()["d_penalty"] > 0 and snap.mode_occupancy.shape == (1, 8)
