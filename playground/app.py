@@ -10,8 +10,8 @@ import streamlit as st  # noqa: E402
 
 from gancore import ConfigError, TrainConfig  # noqa: E402
 from gancore.config import TEXT_FIELDS, check_machine, spec_of  # noqa: E402
-from gancore.losses import LOSSES  # noqa: E402
-from playground import controls, kept, live, urlstate, viewstate, widgets  # noqa: E402
+from gancore.losses import LOSSES, d_objective_latex  # noqa: E402
+from playground import controls, dirac_page, figures, kept, live, urlstate, viewstate, widgets  # noqa: E402
 from playground.figures import ViewOptions  # noqa: E402
 from playground.panels import export_panel, points_panel, target_picker, theory_panel  # noqa: E402
 from playground.sessions import session_runs  # noqa: E402
@@ -44,6 +44,8 @@ def first_visit() -> None:
     for name in viewstate.FIELDS:
         kept.put(f"view.{name}", getattr(state.view, name))
     kept.put("lang", state.lang)
+    kept.put("page", state.page)
+    dirac_page.seed(state.dirac)
     st.session_state["points"] = ()
     st.session_state["_url_notices"] = state.notices
     st.session_state["_started"] = True
@@ -68,7 +70,7 @@ def sidebar() -> tuple[dict, dict, ViewOptions]:
             with st.expander(group, expanded=group in ("Data", "Training")):
                 values.update(widgets.draw_group(group, A, target))
                 if group == "Training":
-                    _loss_formulas(values["loss"])
+                    _loss_formulas(values)
         overrides = _compare_settings()
         with st.expander("View", expanded=True):
             opts = _view_options()
@@ -89,11 +91,12 @@ def _view_options() -> ViewOptions:
     return ViewOptions(**values)
 
 
-def _loss_formulas(loss: str) -> None:
+def _loss_formulas(values: dict) -> None:
+    # D's objective with the penalties this run adds: what D minimises, and what the D loss chart shows.
     st.caption("D minimises")
-    st.latex(LOSSES[loss].d_latex)
+    st.latex(d_objective_latex(values["loss"], values["gp_weight"], values["r1_weight"]))
     st.caption("G minimises")
-    st.latex(LOSSES[loss].g_latex)
+    st.latex(LOSSES[values["loss"]].g_latex)
 
 
 def _compare_settings() -> dict:
@@ -116,31 +119,35 @@ def build_configs(values: dict, overrides: dict) -> tuple[TrainConfig, TrainConf
     return config_a, config_b
 
 
-def main() -> None:
-    st.set_page_config(page_title="GAN Playground", page_icon="🎲", layout="wide")
-    st.html(NO_STALE_FADE)
-    first_visit()
+PAGES = {"plane": "GAN on 2D data", "dirac": "Dirac-GAN (why training cycles)"}
+
+
+def page_picker() -> str:
+    with st.sidebar:
+        return st.radio("what to look at", list(PAGES), format_func=PAGES.get, horizontal=False,
+                        help="In links: `page`.", **kept.bind("page"))
+
+
+def kept_view() -> ViewOptions:
+    return ViewOptions(**{n: kept.get(f"view.{n}") for n in viewstate.FIELDS})
+
+
+def kept_overrides() -> dict:
+    return {n: widgets.value(n, B) for n in kept.get("b_fields")} if kept.get("compare") else {}
+
+
+def plane_page(notices) -> tuple[TrainConfig, dict, ViewOptions]:
+    """The GAN on 2D data: settings, controls, live views and charts. Returns what the URL records."""
     values, overrides, opts = sidebar()
     runs = session_runs()
-    st.session_state["_runs"] = runs          # for tests: the session's runs, read-only use
-    st.title("GAN Playground")
-    st.caption("Watch a generative adversarial network learn a 2D distribution, live. Green: real data and "
-               "where D says *real*; magenta: G's fakes; purple: where D says *fake*; white: D = 1/2.")
-    # Notices come and go; in a container of their own they never shift the elements below,
-    # which would make Streamlit re-create the live charts' iframes.
-    notices = st.container()
-    for notice in st.session_state.get("_url_notices", ()):
-        notices.warning(f"Link: {notice}. The default is used instead.")
     try:
         config_a, config_b = build_configs(values, overrides)
     except ConfigError as err:
         notices.error(f"Settings not applied, the run keeps its current ones: {err}")
-        config_a, config_b = runs.get("a", TrainConfig()).config, None
+        config_a = runs.get("a", TrainConfig()).config
+        overrides = {n: getattr(runs["b"].config, n) for n in kept.get("b_fields")} if runs.has("b") else {}
     else:
         controls.sync(runs, config_a, config_b)
-        params = urlstate.write(urlstate.PageState(config_a, config_b is not None, overrides, opts, kept.get("lang")))
-        if params != st.query_params.to_dict():
-            st.query_params.from_dict(params)
     with notices:
         controls.show_messages()
     controls.draw_controls(runs)
@@ -150,6 +157,51 @@ def main() -> None:
         live.run_views(opts)
     with st.container():
         live.history_charts()
+    return config_a, overrides, opts
+
+
+def dirac_page_(notices) -> tuple[TrainConfig, dict, ViewOptions]:
+    """The Dirac-GAN: its own settings and picture; the 2D settings wait, unchanged, in the store."""
+    with st.sidebar:
+        config = dirac_page.sidebar()
+    dirac_page.view(config, kept.get("lang"))
+    runs = session_runs()
+    try:
+        plane = runs.get("a", TrainConfig(**{n: widgets.value(n, A) for n in TEXT_FIELDS},
+                                          points=st.session_state["points"]).validate()).config
+    except ConfigError:
+        plane = runs.get("a", TrainConfig()).config
+    return plane, kept_overrides(), kept_view()
+
+
+def write_url(config_a: TrainConfig, overrides: dict, opts: ViewOptions) -> None:
+    try:
+        dirac = dirac_page.current().validate()
+    except ConfigError:
+        dirac = urlstate.DEFAULT_DIRAC
+    state = urlstate.PageState(config_a, kept.get("compare"), overrides, opts, kept.get("lang"), kept.get("page"), dirac)
+    params = urlstate.write(state)
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+
+
+def main() -> None:
+    st.set_page_config(page_title="GAN Playground", page_icon="🎲", layout="wide")
+    st.html(NO_STALE_FADE)
+    first_visit()
+    page = page_picker()
+    runs = session_runs()
+    st.session_state["_runs"] = runs          # for tests: the session's runs, read-only use
+    st.title("GAN Playground")
+    st.caption(figures.view_caption(widgets.value("loss", A)) if page == "plane" else
+               "The smallest GAN that shows why plain GAN training cycles around its equilibrium.")
+    # Notices come and go; in a container of their own they never shift the elements below,
+    # which would make Streamlit re-create the live charts' iframes.
+    notices = st.container()
+    for notice in st.session_state.get("_url_notices", ()):
+        notices.warning(f"Link: {notice}. The default is used instead.")
+    config_a, overrides, opts = (plane_page if page == "plane" else dirac_page_)(notices)
+    write_url(config_a, overrides, opts)
     tabs = st.tabs(["Theory", "Your own points", "Export"])
     with tabs[0]:
         theory_panel()

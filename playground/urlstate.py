@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from gancore import dirac
 from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, from_text, machine_allows, parse_field
 from playground import viewstate
 from playground.figures import ViewOptions
@@ -11,10 +12,15 @@ from playground.theory import LANGUAGES
 
 B_PREFIX = "b."            # run B's settings that differ from run A's: b.loss=minimax
 VIEW_PREFIX = "view."      # view options that differ from the defaults: view.arrows=0
+DIRAC_PREFIX = "dirac."    # the Dirac-GAN's settings that differ from its defaults: dirac.h=0.5
 COMPARE_KEY = "compare"
 LANG_KEY = "lang"
-PAGE_KEYS = (COMPARE_KEY, LANG_KEY)
+PAGE_KEY = "page"
+PAGES = ("plane", "dirac")  # what the page shows: a GAN on 2D data, or the Dirac-GAN
+PAGE_KEYS = (COMPARE_KEY, LANG_KEY, PAGE_KEY)
+PREFIXES = (B_PREFIX, VIEW_PREFIX, DIRAC_PREFIX)
 DEFAULT = TrainConfig()
+DEFAULT_DIRAC = dirac.DiracConfig()
 DEFAULT_LANG = next(iter(LANGUAGES))
 
 
@@ -27,12 +33,14 @@ class PageState:
     b_overrides: dict[str, Any] = field(default_factory=dict)
     view: ViewOptions = ViewOptions()
     lang: str = DEFAULT_LANG
+    page: str = PAGES[0]
+    dirac: dirac.DiracConfig = DEFAULT_DIRAC
     notices: tuple[str, ...] = ()       # one line per value that was ignored, for the page to show
 
 
 def read(params: Mapping[str, str]) -> PageState:
     """Parse query parameters; anything unknown or invalid is ignored with a notice."""
-    a_values = {k: v for k, v in params.items() if not k.startswith((B_PREFIX, VIEW_PREFIX)) and k not in PAGE_KEYS}
+    a_values = {k: v for k, v in params.items() if not k.startswith(PREFIXES) and k not in PAGE_KEYS}
     config, notices = from_text(a_values)
     compare_text = params.get(COMPARE_KEY, "0")
     if compare_text not in ("0", "1"):
@@ -44,8 +52,27 @@ def read(params: Mapping[str, str]) -> PageState:
     view, problems = viewstate.from_params(
         {k[len(VIEW_PREFIX):]: v for k, v in params.items() if k.startswith(VIEW_PREFIX)}, strict=False)
     notices += [f"ignored view option {p}" for p in problems]
+    page = params.get(PAGE_KEY, PAGES[0])
+    if page not in PAGES:
+        notices.append(f"ignored {PAGE_KEY}: {page[:20]!r} is not one of {', '.join(PAGES)}")
+        page = PAGES[0]
     overrides = _b_overrides(params, config, notices)
-    return PageState(config, compare_text == "1", overrides, view, lang, tuple(notices))
+    return PageState(config, compare_text == "1", overrides, view, lang, page, _dirac(params, notices), tuple(notices))
+
+
+def _dirac(params: Mapping[str, str], notices: list[str]) -> dirac.DiracConfig:
+    values = {}
+    for key, text in params.items():
+        if key.startswith(DIRAC_PREFIX):
+            try:
+                values[key[len(DIRAC_PREFIX):]] = dirac.parse_field(key[len(DIRAC_PREFIX):], text)
+            except ConfigError as err:
+                notices.append(f"ignored the Dirac-GAN's {err}")
+    try:
+        return DEFAULT_DIRAC.replace(**values).validate()
+    except ConfigError as err:
+        notices.append(f"ignored the Dirac-GAN's settings: {err}")
+        return DEFAULT_DIRAC
 
 
 def _b_overrides(params: Mapping[str, str], config: TrainConfig, notices: list[str]) -> dict[str, Any]:
@@ -78,6 +105,10 @@ def write(state: PageState) -> dict[str, str]:
     params.update({VIEW_PREFIX + n: v for n, v in viewstate.to_params(state.view, only_changed=True).items()})
     if state.lang != DEFAULT_LANG:
         params[LANG_KEY] = state.lang
+    if state.page != PAGES[0]:
+        params[PAGE_KEY] = state.page
+    params.update({DIRAC_PREFIX + n: _text(v) for n, v in state.dirac.to_dict().items()
+                   if v != getattr(DEFAULT_DIRAC, n)})
     return params
 
 

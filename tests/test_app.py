@@ -22,8 +22,8 @@ def runs(at):
 
 def widget(at, name, prefix="cfg."):
     """A sidebar widget by the setting it edits (a TrainConfig field, or a page key such as "compare")."""
-    key = f"w.{prefix}{name}" if name in TEXT_FIELDS else f"w.{name}"
-    for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle", "multiselect"):
+    key = f"w.{prefix}{name}" if name in TEXT_FIELDS or prefix != "cfg." else f"w.{name}"
+    for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle", "multiselect", "radio"):
         for w in getattr(at.sidebar, kind):
             if w.key == key:
                 return w
@@ -175,3 +175,15 @@ def test_controls_are_labelled_for_people_with_the_field_name_in_the_tooltip(at)
     assert w.label == "k: D steps per G step" and "`d_steps`" in w.help
     assert widget(at, "d_lr").label == "learning rate (D)"
     assert widget(at, "d_head_start").label == "D head start (steps)"
+
+
+def test_the_dirac_page_opens_from_a_link_and_keeps_the_2d_settings():
+    at = start(page="dirac", loss="hinge", **{"dirac.r1_weight": "1.0", "dirac.h": "0.5"})
+    assert not at.exception, at.exception
+    assert widget(at, "r1_weight", "dirac.").value == 1.0 and widget(at, "h", "dirac.").value == 0.5
+    assert at.query_params["page"] == "dirac" and at.query_params["dirac.r1_weight"] == "1.0"
+    assert at.query_params["loss"] == "hinge"                  # the 2D run's settings wait in the link
+    widget(at, "page").set_value("plane").run()
+    assert not at.exception and runs(at)["a"].config.loss == "hinge"
+    assert at.query_params["dirac.r1_weight"] == "1.0"         # and the Dirac ones in turn
+    runs(at).close()
