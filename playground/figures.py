@@ -13,7 +13,7 @@ from gancore.losses import LOSSES, get_loss
 from gancore.palette import ARROW, D_SCALE, FAKE, MANIFOLD, REAL
 from gancore.snapshot import Snapshot
 from gancore.views import N_EVAL
-from gancore.views import nice_ceil as _nice_ceil   # the steps of the score surfaces' colour range
+from gancore.views import nice_ceil as _nice_ceil   # noqa: F401 (the probe steps score ranges with it; tests check)
 
 REAL_NAME, FAKE_NAME, MANIFOLD_NAME = "real x ~ p_data", "fake G(z)", "G(z) manifold"
 ARROW_NAME = "−∇ₓL_G: lowers G's loss"
@@ -78,9 +78,9 @@ def view_caption(loss_key: str) -> str:
 def run_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = "") -> dict:
     """The discriminator surface under the real and fake samples, optionally beside D*.
 
-    Plotly draws the axes, legend and colour bars; everything that changes each frame (the
-    surfaces, samples, G's arrows, the manifold, the arrows' scale) is in `overlay`, drawn by the
-    live chart on a canvas over the plot area in the axes' current ranges
+    Plotly draws the axes and the legend; everything that changes each frame (the surfaces and
+    their colour bars, samples, G's arrows, the manifold, the arrows' scale) is in `overlay`, drawn
+    by the live chart on a canvas over the plot area in the axes' current ranges
     (live_chart_frontend/main.js). As Plotly traces and shapes they cost ~60 ms of the browser's
     main thread per frame; on the canvas a frame takes a few ms. The legend entries are empty
     traces: clicking one hides that layer of the overlay.
@@ -271,8 +271,8 @@ MARK_COLOR = "#555555"
 MAX_MARKS = 8          # per run: the latest setting changes, so labels stay readable
 B_LIGHTEN = 0.45       # run B's lines are this much closer to white than A's
 MAX_POINTS = 400       # per chart line: a line this wide shows no more, and the browser draws 5x fewer
-CHART_ROW_PX = 150     # height of one row of charts
-CHART_GAP_PX = 62      # between rows: the x-axis title, then the next row's titles
+CHART_HEIGHT = 525     # pixels for all the charts (the page gives them 540): rows share them
+CHART_GAP_PX = 55      # between rows: the x-axis title, then the next row's titles
 # Each panel's legend stands right of it: the left column's in the gap before the right column's
 # y axis (wide enough at 784 px, the charts' width in a 1280 px window), the right one's in the margin.
 CHART_MARGIN = {"l": 58, "r": 125, "t": 30, "b": 40}
@@ -284,12 +284,6 @@ def readout_title(loss_key: str) -> str:
     """The title of the D(real)/D(fake) chart for this loss."""
     get_loss(loss_key)
     return READOUT_TITLES[loss_key][0]
-
-
-def chart_height(runs: dict[str, Snapshot]) -> int:
-    """Pixels the charts need: two rows, three when a run's target has modes (pass it to live_chart)."""
-    rows = 3 if any(s.centers is not None for s in runs.values()) else 2
-    return CHART_MARGIN["t"] + CHART_MARGIN["b"] + rows * CHART_ROW_PX + (rows - 1) * CHART_GAP_PX
 
 
 def charts(runs: dict[str, Snapshot], marks: dict[str, list[tuple[int, str]]] | None = None) -> dict:
@@ -398,15 +392,15 @@ def _runs_with_modes(runs: dict[str, Snapshot]) -> list[tuple[str, Snapshot]]:
 
 
 def _charts_layout(runs: dict[str, Snapshot]) -> dict:
-    height = chart_height(runs)
     rows = 3 if _runs_with_modes(runs) else 2
-    plot = height - CHART_MARGIN["t"] - CHART_MARGIN["b"]
-    layout: dict = {"margin": CHART_MARGIN, "meta": max(s.step for s in runs.values()), "height": height,
+    plot = CHART_HEIGHT - CHART_MARGIN["t"] - CHART_MARGIN["b"]
+    row_px = (plot - (rows - 1) * CHART_GAP_PX) / rows
+    layout: dict = {"margin": CHART_MARGIN, "meta": max(s.step for s in runs.values()), "height": CHART_HEIGHT,
                     "annotations": [], "shapes": [], "showlegend": True, "hovermode": "x unified"}
     for panel, (title, ytitle) in enumerate(_panel_titles(runs)[:2 * rows]):
         row, col = divmod(panel, 2)
-        top = 1 - row * (CHART_ROW_PX + CHART_GAP_PX) / plot
-        _axis_pair(layout, panel + 1, COLUMNS[col], [max(top - CHART_ROW_PX / plot, 0.0), top], ytitle)
+        top = 1 - row * (row_px + CHART_GAP_PX) / plot
+        _axis_pair(layout, panel + 1, COLUMNS[col], [max(top - row_px / plot, 0.0), top], ytitle)
         layout["annotations"].append({"text": title, "x": COLUMNS[col][0], "y": top, "xref": "paper",
                                       "yref": "paper", "showarrow": False, "xanchor": "left",
                                       "yanchor": "bottom", "font": {"size": 12}})
