@@ -58,6 +58,7 @@ class Probe:
         self.latest_metrics: dict[str, float | None] = {n: None for n in METRIC_NAMES}
         self.optimal_d = OptimalD(t.target, self.grid_x, self.grid_y) if t.target.is_mixture else None
         self.latest_optimal_d: tuple[np.ndarray, float] | None = None
+        self.latest_occupancy = self._occupancy()      # rebuilt with the metrics, shared by the frames between
         self.score_scale = ScoreScale()
 
     def snapshot(self, t: Trainer, state: RunState, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
@@ -91,7 +92,7 @@ class Probe:
             metrics=dict(self.latest_metrics), history=t.history.frozen(),
             metric_history=self.metric_history.frozen(), frame=next(_frames),
             surface_range=surface_range, optimal_d_bandwidth=bandwidth,
-            mode_occupancy=self._occupancy(), metric_floor=dict(self.metric_floor),
+            mode_occupancy=self.latest_occupancy, metric_floor=dict(self.metric_floor),
         )
 
     def _g_field(self, t: Trainer, shown: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
@@ -106,6 +107,7 @@ class Probe:
         return (-grad).cpu().numpy(), scores.detach()
 
     def _occupancy(self) -> np.ndarray | None:
+        """The occupancy history as one read-only (rows, modes) array; None without modes."""
         if self.occupancy_history is None:
             return None
         rows = self.occupancy_history.frozen()
@@ -124,6 +126,7 @@ class Probe:
             occupancy = metrics.mode_occupancy(fake, t.target.centers)
             self.occupancy_history.append(t.step, dict(zip(self.occupancy_history.names, occupancy.tolist())))
         self.latest_metrics = m
+        self.latest_occupancy = self._occupancy()
         self.metric_history.append(t.step, {k: (math.nan if v is None else v) for k, v in m.items()})
 
 
