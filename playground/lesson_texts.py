@@ -44,7 +44,8 @@ def _fill(template: str, runs: dict, key: str) -> str:
         if run not in runs:
             raise KeyError(f"lesson {key!r} has no run {run.upper()} for the blank «{run}.{name}»")
         v = getattr(runs[run], name)
-        return format(v, "g") if isinstance(v, float) else str(v)
+        # 1e-05 -> 1e-5: floats as people write them
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", format(v, "g")) if isinstance(v, float) else str(v)
     return re.sub(r"«([ab])\.(\w+)»", value, template)
 
 
@@ -171,8 +172,8 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "title": "Dirac-GAN: why plain training circles, and what R1 does",
             "body": (
-                "In the smallest GAN the data is one point at 0, G is one point θ and D is a line, D(x) = ψx "
-                "(Mescheder, Geiger and Nowozin, 2018). The equilibrium is θ = ψ = 0, where D(x) = σ(0) = 1/2 "
+                "In the smallest GAN the data is one point at 0, G is one point θ and D's logit is a line, ψx "
+                "(Mescheder, Geiger and Nowozin, 2018). The equilibrium is θ = ψ = 0, where D says σ(0) = 1/2 "
                 "everywhere: the 50% of the course notes. Algorithm 1's alternating updates (step size h = «a.h») "
                 "only circle around it: the update's eigenvalues have modulus 1, so to first order each step turns "
                 "without coming closer. With the non-saturating loss the circles tighten only slowly: after "
@@ -188,8 +189,8 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "zh": {
             "title": "Dirac-GAN：为什么普通训练会绕圈，R1 起什么作用",
             "body": (
-                "在最小的 GAN 中，真实数据是 0 处的一个点，G 是一个点 θ，D 是一条直线 D(x) = ψx"
-                "（Mescheder、Geiger 与 Nowozin，2018）。均衡点是 θ = ψ = 0，此时处处 D(x) = σ(0) = 1/2，"
+                "在最小的 GAN 中，真实数据是 0 处的一个点，G 是一个点 θ，D 的 logit 是一条直线 ψx"
+                "（Mescheder、Geiger 与 Nowozin，2018）。均衡点是 θ = ψ = 0，此时 D 处处输出 σ(0) = 1/2，"
                 "正是课程笔记所说的 50%。算法 1 的交替更新（步长 h = «a.h»）只会绕着它转圈：更新的特征值模为 1，"
                 "所以在一阶近似下每一步只是旋转而不靠近。用非饱和损失时圈子收紧得很慢：«a.steps» 次 G 更新之后，"
                 "点已绕了大约 8 圈，离均衡点仍有约 0.27。R1 取 γ = «b.r1_weight» 时在 D 的损失上加上 γ/2·ψ²，"
@@ -206,8 +207,8 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
                 "D's is «a.d_lr» in run A (100 times G's) and «b.d_lr» in run B (a tenth of G's). In run A D wins: "
                 "D(x) goes to about 0.9 and D(G(z)) to about 0.1, the picture the notes describe for early "
                 "training, and it stays there. In run B D learns almost nothing and says about 1/2 everywhere, "
-                "D(x) ≈ D(G(z)) ≈ 0.5, yet the fakes are nowhere near the data: the JS divergence is at its "
-                "largest, ln 2. D = 1/2 is what the optimum looks like, but it is necessary, not sufficient: a D "
+                "D(x) ≈ D(G(z)) ≈ 0.5, yet the fakes are nowhere near the data: the JS divergence is at or near "
+                "its largest value, ln 2. D = 1/2 is what the optimum looks like, but it is necessary, not sufficient: a D "
                 "that cannot tell real from fake says 1/2 too."),
             "watch": ("The D(x) and D(G(z)) lines of both runs; D's surface beside the optimal D* (run B's D is flat "
                       "at 1/2, D* is not); the fakes and the JS metric."),
@@ -220,7 +221,7 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
                 "笔记提醒我们 D 与 G 的训练难以同步。两个运行中 G 的学习率都是 «a.g_lr»；D 的学习率在运行 A 中是 «a.d_lr»"
                 "（G 的 100 倍），在运行 B 中是 «b.d_lr»（G 的十分之一）。运行 A 中 D 占了上风：D(x) 升到约 0.9，"
                 "D(G(z)) 降到约 0.1，正是笔记描述的训练初期的样子，而且一直停在那里。运行 B 中 D 几乎什么都没学到，"
-                "处处输出约 1/2，D(x) ≈ D(G(z)) ≈ 0.5，可生成样本离真实数据很远：JS 散度取到最大值 ln 2。"
+                "处处输出约 1/2，D(x) ≈ D(G(z)) ≈ 0.5，可生成样本离真实数据很远：JS 散度等于或接近它的最大值 ln 2。"
                 "D = 1/2 是最优点的样子，但它是必要条件而不是充分条件：一个分不清真假的 D 也会输出 1/2。"),
             "watch": "两个运行的 D(x) 与 D(G(z)) 曲线；D 的曲面与最优 D* 的对比（运行 B 的 D 平坦地停在 1/2，D* 却不是）；生成样本与 JS 指标。",
             "question": "如果只看运行 B 的 D(x) 与 D(G(z))，你会认为训练成功了吗？页面上哪些其他数字告诉你并没有成功？",

@@ -308,10 +308,11 @@ def test_claim_more_d_steps_separate_more():
     lesson = get_lesson("k-steps")
     a, b = lesson_runs("k-steps")
     f = k_steps_figures(a, b, lesson.steps)
-    # Second half, mean D(x) - D(G(z)): k=1 0.121, k=5 0.494 (seeds 1-3: 0.11-0.23 vs 0.47-0.51).
-    assert f["gap_b"] > 0.4 and f["gap_a"] < 0.2
-    # Early W1 to the data at step 100: k=1 0.954, k=5 0.293 (k=5 lower at step 100 in seeds 0-3 too).
-    assert f["w1_b_100"] < 0.5 * f["w1_a_100"]
+    # Second half, mean D(x) - D(G(z)): k=1 0.121, k=5 0.494 (seeds 1-7: 0.07-0.23 against 0.47-0.51).
+    assert f["gap_b"] > 0.4 and f["gap_a"] < 0.3
+    # W1 to the data at step 100: k=1 0.954, k=5 0.293 (lower with k=5 in seeds 1-7 too, by a
+    # factor 0.31-0.80). Later k=1 catches up (step 400: 0.305 against 0.245), so no claim there.
+    assert f["w1_b_100"] < 0.9 * f["w1_a_100"]
 
 
 def test_claim_minimax_g_stalls():
@@ -320,11 +321,11 @@ def test_claim_minimax_g_stalls():
     f = saturating_figures(a, b, lesson.config.d_head_start)
     # After the head start D rejects the fakes: mean D(G(z)) 0.0029.
     assert f["d_fake_at_head_start"] < 0.01
-    # ... and G's gradient norm there: minimax 0.0172, non-saturating 3.79 (ratio 220).
+    # ... and G's gradient norm there: minimax 0.0172, non-saturating 3.79 (ratio 220; seeds 1-7: 190-330).
     assert f["g_grad_b"] > 50 * f["g_grad_a"]
     # Mean distance the fixed-z fakes moved in the 300 G steps: minimax 0.050, non-saturating 2.10
-    # (seeds 1-3: 0.013-0.034 vs 1.48-2.17).
-    assert f["moved_a"] < 0.1 and f["moved_b"] > 1.0
+    # (seeds 1-7: 0.013-0.074 against 1.48-2.31).
+    assert f["moved_a"] < 0.15 and f["moved_b"] > 1.0
     # The minimax fakes stay as far from the data as they started: W1 1.237 -> 1.230.
     assert abs(f["w1_a"] - f["w1_start"]) < 0.05 * f["w1_start"]
 
@@ -341,28 +342,31 @@ def test_claim_fakes_collapse_and_hop():
     (run,) = lesson_runs("collapse")
     f = collapse_figures(run)
     # 13 checkpoints (steps 200-800, every 50). The two most-held modes hold >= 94.7% of the fakes
-    # at every one (seeds 1-3: 100%); at most 3 modes hold 5% or more.
+    # at every one (seeds 1-7: 100%); at most 3 modes hold 5% or more (seeds 1-7: 2).
     assert f["checkpoints"] >= 12 and f["min_top2"] >= 0.8 and f["max_held"] <= 3
-    # The most-held mode changes 10 times and 5 different modes get a turn (seeds 1-3: 10-12, 6-7).
+    # The most-held mode changes 10 times and 5 different modes get a turn (seeds 1-7: 10-12, 6-8).
     assert f["changes"] >= 6 and f["distinct"] >= 4
-    # One tight clump: spread at most 0.336 (median 0.203) against the data's 1.41.
-    assert f["max_spread"] < 0.5 and f["real_spread"] > 1.3
-    # The manifold G(z) over the noise grid is folded onto the clump too: spread 0.068 at the end.
+    # One tight clump: spread at most 0.336, median 0.203 (seeds 1-7: at most 0.50, medians
+    # 0.16-0.26), against the data's 1.41.
+    assert f["max_spread"] < 0.6 and f["median_spread"] < 0.35 and f["real_spread"] > 1.3
+    # The manifold G(z) over the noise grid is folded onto the clump too: spread 0.068 at the end
+    # (seeds 1-7: 0.05-0.34).
     with torch.no_grad():
         manifold = run.trainer.G(run.probe.z_manifold).cpu().numpy()
-    assert spread(manifold) < 0.3
+    assert spread(manifold) < 0.5
 
 
 def test_claim_r1_spreads_wgan_gp_stays():
     a, b = lesson_runs("fixes")
     f = fixes_figures(a, b)
-    # Last 4 checkpoints (steps 650-800). R1: all 8 modes hold >= 5% of the fakes at each
-    # (8 in seeds 1-3 too); spread >= 1.20 (data 1.41); W1 <= 0.342.
-    assert f["min_held_b"] >= 7 and f["min_spread_b"] > 1.0 and f["max_w1_b"] < 0.5
-    # WGAN-GP: at most 2 modes held (seeds 1-3: 2, 4, 2); W1 >= 1.24.
-    assert f["max_held_a"] <= 3 and f["min_w1_a"] > 1.0
-    # ... and its clump hops like the collapse lesson's: most-held mode changes 8 times over the
-    # 13 checkpoints, median spread 0.10.
+    # Last 4 checkpoints (steps 850-1000). R1: all 8 modes hold >= 5% of the fakes at each (seeds
+    # 1-7: at least 7), spread >= 1.24 (data 1.41; seeds 1-7: >= 1.23), W1 <= 0.471 (seeds 1-7: <= 0.43).
+    assert f["min_held_b"] >= 7 and f["min_spread_b"] > 1.0 and f["max_w1_b"] < 0.6
+    # WGAN-GP: one mode held at most (seeds 1-7: 1-2, once 4), W1 >= 1.27 (seeds 1-7: >= 1.22, once
+    # 0.53), always above R1's.
+    assert f["max_held_a"] <= 4 and f["min_w1_a"] > f["max_w1_b"]
+    # ... and its clump hops like the collapse lesson's: the most-held mode changes 8 times over the
+    # 17 checkpoints (5 different modes), median spread 0.10.
     hops = collapse_figures(a)
     assert hops["changes"] >= 4 and hops["median_spread"] < 0.3
     # The setting without either fix (the collapse lesson) holds at most 3 modes at any checkpoint.
@@ -374,14 +378,15 @@ def test_claim_strong_d_separates_weak_d_half():
     a, b = lesson_runs("balance")
     f = balance_figures(a, b, lesson.steps)
     # Means over the last 100 iterations. D 100x faster than G wins: D(x) 0.888, D(G(z)) 0.113
-    # (seeds 1-3: 0.89-0.90 and 0.10-0.11).
+    # (seeds 1-7: 0.875-0.90 and 0.10-0.125).
     assert f["d_real_a"] > 0.8 and f["d_fake_a"] < 0.2
-    # D a tenth of G's rate says about 1/2: D(x) 0.484, D(G(z)) 0.476 (seeds 1-3 within 0.07 of 1/2),
-    # and its whole surface is within 0.044 of 1/2 (seeds 1-3: at most 0.18) ...
+    # D a tenth of G's rate says about 1/2: D(x) 0.484, D(G(z)) 0.476 (seeds 1-7 within 0.07 of 1/2),
+    # and its whole surface is within 0.044 of 1/2 (seeds 1-7: at most 0.18) ...
     assert abs(f["d_real_b"] - 0.5) < 0.1 and abs(f["d_fake_b"] - 0.5) < 0.1
-    assert f["surface_off_half_b"] < 0.15
-    # ... yet the fakes are wrong: JS 0.693 = ln 2 (its largest), no mode captured, W1 1.26.
-    assert f["js_b"] > 0.65 and f["modes_b"] == 0 and f["w1_b"] > 1.0
+    assert f["surface_off_half_b"] < 0.25
+    # ... yet the fakes are wrong: JS 0.693 = ln 2, its largest (seeds 1-7: 0.66-0.693), no mode
+    # captured (seeds 1-7: 0 or 1), W1 1.26 (seeds 1-7: 1.19-4.9).
+    assert f["js_b"] > 0.6 and f["modes_b"] <= 1 and f["w1_b"] > 1.0
 
 
 def test_claim_r1_converges_plain_cycles():
