@@ -11,7 +11,7 @@ import streamlit as st  # noqa: E402
 from gancore import ConfigError, TrainConfig  # noqa: E402
 from gancore.config import TEXT_FIELDS, check_machine, spec_of  # noqa: E402
 from gancore.losses import LOSSES, d_objective_latex  # noqa: E402
-from playground import controls, dirac_page, figures, kept, live, urlstate, viewstate, widgets  # noqa: E402
+from playground import controls, dirac_page, figures, kept, lessons_panel, live, urlstate, viewstate, widgets  # noqa: E402
 from playground.figures import ViewOptions  # noqa: E402
 from playground.panels import export_panel, points_panel, target_picker, theory_panel  # noqa: E402
 from playground.sessions import session_runs  # noqa: E402
@@ -21,31 +21,29 @@ A, B = "cfg.", "b."
 # flickers over the live views. Their content is always the latest frame, so keep them opaque.
 NO_STALE_FADE = "<style>[data-stale='true'] {opacity: 1 !important; transition: none !important;}</style>"
 VIEW_HELP = {
-    "arrows": "Each fake point's arrow is −∇ₓ of G's loss at that point: the direction that lowers G's loss "
-              "fastest for that point. G's parameter step moves points only roughly that way.",
+    "arrows": "Each fake point's arrow is −∇ₓ of G's loss there: the direction that most lowers G's loss for "
+              "that point. G's parameter step moves points only roughly that way. Lengths are rescaled each "
+              "frame; the scale is written on the plot.",
     "manifold": "G applied to a grid of noise: how G folds the noise space into the plane.",
-    "optimal": "D*(x) = p_data/(p_data+p_g) (mixture targets), with p_g estimated from G's samples.",
-    "arrow_scale": "How long the arrows are drawn. The same for every run, so a vanishing gradient shows.",
+    "optimal": "D*(x) = p_data/(p_data+p_g) (mixture targets). p_g is estimated by a Gaussian KDE of 2,500 fakes "
+               "(bandwidth h by Scott's rule, at most the modes' σ, shown on the plot); grey where D* is undefined. "
+               "For hinge and WGAN-GP it is the minimax optimum, not what their D aims for.",
+    "arrow_scale": "Arrow length multiplier: 1 draws the 90th-percentile arrow at 5% of the view. The figure "
+                   "states the scale (arrow length per unit of ‖∇ₓL_G‖), so a vanishing gradient shows in that number.",
 }
 VIEW_LABELS = {"arrows": "generator's gradient arrows", "manifold": "generator manifold G(z)",
                "optimal": "optimal D* beside D", "arrow_scale": "arrow length"}
-ARROW_SCALES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+ARROW_SCALES = [0.25, 0.5, 1.0, 2.0, 4.0]
 
 
 def first_visit() -> None:
-    """Once per browser session: the URL's settings become the settings' starting values."""
+    """Once per browser session: the URL's settings (over its lesson's) become the settings' values."""
     if st.session_state.get("_started"):
         return
     state = urlstate.read(st.query_params.to_dict())
-    widgets.seed_state(state.config.to_dict(), A, overwrite=True)
-    widgets.seed_state(state.config.replace(**state.b_overrides).to_dict(), B, overwrite=True)
-    kept.put("compare", state.compare)
-    kept.put("b_fields", list(state.b_overrides) or ["loss"])
-    for name in viewstate.FIELDS:
-        kept.put(f"view.{name}", getattr(state.view, name))
+    lessons_panel.load(state, autoplay=bool(state.lesson))
     kept.put("lang", state.lang)
-    kept.put("page", state.page)
-    dirac_page.seed(state.dirac)
+    kept.put("hidden", state.hidden)
     st.session_state["points"] = ()
     st.session_state["_url_notices"] = state.notices
     st.session_state["_started"] = True
@@ -68,7 +66,7 @@ def sidebar() -> tuple[dict, dict, ViewOptions]:
         values: dict = {}
         for group in widgets.groups():
             with st.expander(group, expanded=group in ("Data", "Training")):
-                values.update(widgets.draw_group(group, A, target))
+                values.update(widgets.draw_group(group, A, target, skip=kept.get("hidden")))
                 if group == "Training":
                     _loss_formulas(values)
         overrides = _compare_settings()
@@ -148,6 +146,8 @@ def plane_page(notices) -> tuple[TrainConfig, dict, ViewOptions]:
         overrides = {n: getattr(runs["b"].config, n) for n in kept.get("b_fields")} if runs.has("b") else {}
     else:
         controls.sync(runs, config_a, config_b)
+        if lessons_panel.take_autoplay():
+            controls.play(runs)
     with notices:
         controls.show_messages()
     controls.draw_controls(runs)
@@ -164,7 +164,7 @@ def dirac_page_(notices) -> tuple[TrainConfig, dict, ViewOptions]:
     """The Dirac-GAN: its own settings and picture; the 2D settings wait, unchanged, in the store."""
     with st.sidebar:
         config = dirac_page.sidebar()
-    dirac_page.view(config, kept.get("lang"))
+    dirac_page.view(config, kept.get("lang"), kept.get("dirac_b"))
     runs = session_runs()
     try:
         plane = runs.get("a", TrainConfig(**{n: widgets.value(n, A) for n in TEXT_FIELDS},
@@ -179,7 +179,8 @@ def write_url(config_a: TrainConfig, overrides: dict, opts: ViewOptions) -> None
         dirac = dirac_page.current().validate()
     except ConfigError:
         dirac = urlstate.DEFAULT_DIRAC
-    state = urlstate.PageState(config_a, kept.get("compare"), overrides, opts, kept.get("lang"), kept.get("page"), dirac)
+    state = urlstate.PageState(config_a, kept.get("compare"), overrides, opts, kept.get("lang"), kept.get("page"), dirac,
+                               kept.get("lesson"), kept.get("hidden"))
     params = urlstate.write(state)
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
@@ -200,6 +201,7 @@ def main() -> None:
     notices = st.container()
     for notice in st.session_state.get("_url_notices", ()):
         notices.warning(f"Link: {notice}. The default is used instead.")
+    lessons_panel.panel(kept.get("lang"))
     config_a, overrides, opts = (plane_page if page == "plane" else dirac_page_)(notices)
     write_url(config_a, overrides, opts)
     tabs = st.tabs(["Theory", "Your own points", "Export"])

@@ -39,21 +39,35 @@ def sidebar() -> DiracConfig | None:
         return None
 
 
-def view(config: DiracConfig | None, lang: str) -> None:
-    """The figure; a click on its left panel starts the trajectory there."""
+def view(config: DiracConfig | None, lang: str, run_b: dict | None = None) -> None:
+    """The figure (two side by side when a lesson compares); a click on a left panel starts the
+    trajectory there."""
     st.caption("p_data = δ(0), G puts all its mass at θ, D(x) = ψ·x (Mescheder et al. 2018). "
                "Click the left panel to start the trajectory there.")
     if config is None:
         return
-    clicks = live_chart(dirac_figure(config, lang=lang), key=f"dirac-{kept.get(CLICKS, 0)}", height=520,
-                        click_to_add=True)
-    if clicks:
-        theta, psi = clicks[-1]
-        for name, v in (("theta0", theta), ("psi0", psi)):
-            spec = widgets.spec_of(name, DIRAC_FIELDS)
-            widgets.set_value(name, PREFIX, round(min(max(float(v), spec.low), spec.high), 2))
-        kept.put(CLICKS, kept.get(CLICKS, 0) + 1)
-        st.rerun()
+    configs = {"A": config} if not run_b else {"A": config, "B: " + _differs(run_b): config.replace(**run_b)}
+    for col, (name, each) in zip(st.columns(len(configs)), configs.items()):
+        with col:
+            if len(configs) > 1:
+                st.markdown(f"**{name}**")
+            clicks = live_chart(dirac_figure(each, lang=lang), key=f"dirac-{name[0]}-{kept.get(CLICKS, 0)}",
+                                height=520, click_to_add=True)
+            if clicks:
+                _start_at(*clicks[-1])
+
+
+def _differs(run_b: dict) -> str:
+    return ", ".join(f"{widgets.spec_of(n, DIRAC_FIELDS).label} = {v:g}" if isinstance(v, float)
+                     else f"{widgets.spec_of(n, DIRAC_FIELDS).label} = {v}" for n, v in run_b.items())
+
+
+def _start_at(theta: float, psi: float) -> None:
+    for name, v in (("theta0", theta), ("psi0", psi)):
+        spec = widgets.spec_of(name, DIRAC_FIELDS)
+        widgets.set_value(name, PREFIX, round(min(max(float(v), spec.low), spec.high), 2))
+    kept.put(CLICKS, kept.get(CLICKS, 0) + 1)
+    st.rerun()
 
 
 def current() -> DiracConfig:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from gancore.snapshot import Snapshot
 from playground import controls, framefeed
-from playground.figures import ViewOptions, charts
+from playground.figures import ViewOptions, charts, metrics_caption
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
 
@@ -70,14 +70,9 @@ def _reset_one(name: str) -> None:
 
 @st.fragment(run_every=CHARTS_EVERY_S)
 def history_charts() -> None:
-    """Losses, D(real)/D(fake), gradient norms and divergences; two runs overlaid in compare mode."""
+    """Losses, D(real)/D(fake), gradient norms and divergences; two runs overlaid in compare mode;
+    a dotted mark where a setting was changed live."""
     snaps = _snapshots()
-    live_chart(charts(snaps), key="charts", height=540)
-    rows = []
-    for name, snap in snaps.items():
-        m = snap.metrics
-        modes = f" · modes {_fmt(m['modes'], '.0f')}/{len(snap.centers)} · high quality {_fmt(m['hq'] and 100 * m['hq'], '.0f')}%" \
-            if snap.centers is not None else ""
-        rows.append(f"{name.upper()}: JS {_fmt(m['js'])} nats · sliced W1 {_fmt(m['w1'])}{modes}")
-    st.caption("  \n".join(rows) + "  \nJS and W1 compare 2,500 fakes with 2,500 real points; a mode counts as "
-               "captured when a high-quality sample (within 3σ of it) has it as nearest mode (VEEGAN).")
+    live_chart(charts(snaps, marks={name: list(snap.events) for name, snap in snaps.items()}), key="charts",
+               height=540)
+    st.caption(metrics_caption(snaps))

@@ -44,7 +44,7 @@ def _live_numbers(snap: Snapshot) -> LiveNumbers:
     last, c = snap.last(), snap.config
     return LiveNumbers(step=snap.step, k=c.d_steps, g_steps=c.g_steps, loss=c.loss, d_real=last["d_real"],
                        d_fake=last["d_fake"], g_grad_norm=last["g_grad_norm"], d_grad_norm=last["d_grad_norm"],
-                       batch_size=c.batch_size)
+                       batch_size=c.batch_size, gp_weight=c.gp_weight, r1_weight=c.r1_weight)
 
 
 def theory_panel() -> None:

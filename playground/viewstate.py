@@ -46,8 +46,10 @@ def parse_value(name: str, text: str) -> Any:
     return value
 
 
-def from_params(params: Mapping[str, str], strict: bool = True) -> tuple[ViewOptions, list[str]]:
-    """ViewOptions from {field: text}; unknown names and bad values raise (strict) or are listed and skipped."""
+def from_params(params: Mapping[str, str], strict: bool = True,
+                base: ViewOptions = DEFAULT) -> tuple[ViewOptions, list[str]]:
+    """ViewOptions from {field: text} over `base`; unknown names and bad values raise (strict) or are
+    listed and skipped."""
     values, problems = {}, []
     for name, text in params.items():
         try:
@@ -56,4 +58,4 @@ def from_params(params: Mapping[str, str], strict: bool = True) -> tuple[ViewOpt
             if strict:
                 raise
             problems.append(str(err))
-    return dataclasses.replace(DEFAULT, **values), problems
+    return dataclasses.replace(base, **values), problems

@@ -107,11 +107,13 @@ def visible(name: str, target: str) -> bool:
 
 
 def draw_group(group: str, prefix: str, target: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Every text field of a group (as TrainConfig orders them), with the values they hold."""
+    """Every text field of a group (as TrainConfig orders them), with the values they hold; those in
+    `skip` (hidden by a classroom link) and those the target does not read are not drawn but kept."""
     values = {}
     for name in TEXT_FIELDS:
-        if spec_of(name).group == group and name not in skip:
-            values[name] = draw(name, prefix) if visible(name, target) else value(name, prefix)
+        if spec_of(name).group == group:
+            shown = visible(name, target) and name not in skip
+            values[name] = draw(name, prefix) if shown else value(name, prefix)
     return values
 
 

@@ -187,3 +187,33 @@ def test_the_dirac_page_opens_from_a_link_and_keeps_the_2d_settings():
     assert not at.exception and runs(at)["a"].config.loss == "hinge"
     assert at.query_params["dirac.r1_weight"] == "1.0"         # and the Dirac ones in turn
     runs(at).close()
+
+
+def test_a_lesson_link_loads_its_settings_starts_and_the_link_overrides_it():
+    at = start(lesson="saturating", g_lr="0.02")
+    assert not at.exception, at.exception
+    a, b = runs(at)["a"], runs(at)["b"]
+    assert (a.config.loss, a.config.g_optimizer, a.config.g_lr, a.config.d_head_start) == ("minimax", "sgd", 0.02, 300)
+    assert b.config.loss == "nonsaturating" and a.running and b.running       # one click: loaded and started
+    assert at.query_params["lesson"] == "saturating" and at.query_params["g_lr"] == "0.02"
+    assert "g_optimizer" not in at.query_params                              # the lesson says it already
+    assert any("What to watch" in m.value for m in at.markdown)
+    at.button(key="lesson-leave").click().run()
+    assert "lesson" not in at.query_params and at.query_params["g_optimizer"] == "sgd"   # settings stay
+    runs(at).close()
+
+
+def test_a_lesson_button_loads_the_dirac_lesson_with_its_two_runs(at):
+    at.button(key="lesson-dirac").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["lesson"] == "dirac" and widget(at, "page").value == "dirac"
+    assert any(m.value.startswith("**B: R1") for m in at.markdown)
+
+
+def test_a_classroom_link_hides_chosen_controls_but_keeps_their_values():
+    at = start(hide="loss,d_lr", d_lr="0.005")
+    assert not at.exception
+    with pytest.raises(KeyError):
+        widget(at, "loss")
+    assert runs(at)["a"].config.d_lr == 0.005 and at.query_params["hide"] == "loss,d_lr"
+    runs(at).close()
