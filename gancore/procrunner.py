@@ -296,12 +296,18 @@ class ProcessRunner:
             self._take(seq, snap)
 
 
-def _child_main(address: str) -> None:
+def _child_main(address: str) -> int:
     key = bytes.fromhex(os.environ.pop(_AUTH_ENV))
-    commands = Client(address, family="AF_UNIX", authkey=key)
-    frames = Client(address, family="AF_UNIX", authkey=key)
+    try:
+        commands = Client(address, family="AF_UNIX", authkey=key)
+        frames = Client(address, family="AF_UNIX", authkey=key)
+    except (OSError, EOFError):
+        # The parent went away while this child was starting (a spare started just before the
+        # server stopped): nobody to serve, nothing to report.
+        return 0
     _serve(commands, frames)
+    return 0
 
 
 if __name__ == "__main__":
-    _child_main(sys.argv[1])
+    sys.exit(_child_main(sys.argv[1]))
