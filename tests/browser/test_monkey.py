@@ -26,7 +26,8 @@ from conftest import REPO_ROOT, wait_for_app
 from playwright.sync_api import Page, TimeoutError, expect
 
 from gancore.config import TrainConfig
-from playground import urlstate
+from gancore.lessons import LESSONS
+from playground import urlstate, widgets
 from playground.thumbnails import pickable
 
 APP = REPO_ROOT / "playground" / "server.py"
@@ -59,7 +60,8 @@ class Model:
     b_fields: tuple[str, ...] = ("loss",)
     view: dict[str, bool] = field(default_factory=lambda: {name: name == "arrows" for name in VIEW_TOGGLES})
     lang: str = "en"
-    playing: bool = False
+    page: str = "plane"
+    lesson: str = ""
 
 
 def reveal(page: Page, key: str):
@@ -86,38 +88,32 @@ class Monkey:
 
     # ---- the actions ------------------------------------------------------------------------
     def thumbnail(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         key = self.rng.choice(pickable())
         self.page.locator(f"{css_key('pick-' + key)} button").click()
         self.model.a["target"] = key
         return f"target {key}"
 
-    def choice(self, prefix: str = "cfg.") -> str:
-        name = self.rng.choice(list(CHOICES)) if prefix == "cfg." else "loss"
+    def choice(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
+        name = self.rng.choice(list(CHOICES))
         value = self.rng.choice(CHOICES[name])
-        box = reveal(self.page, f"w.{prefix}{name}").locator("input[role=combobox]")
-        option = self.page.get_by_role("option", name=re.compile(rf"^{re.escape(value)}( |$)")).first
-        for _ in range(3):                   # a click during a rerun can land before the list opens
-            box.click()
-            try:
-                option.wait_for(timeout=5_000)
-                break
-            except TimeoutError:
-                box.press("Escape")
-        option.click()
-        (self.model.a if prefix == "cfg." else self.model.b)[name] = value
-        return f"{prefix}{name} = {value}"
+        self._choose(f"w.cfg.{name}", value)
+        self.model.a[name] = value
+        return f"{name} = {value}"
 
     def slider(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         name = self.rng.choice(SLIDERS)
-        thumb = reveal(self.page, f"w.cfg.{name}").locator("input[type=range]")
-        thumb.focus()
-        key = self.rng.choice(["ArrowLeft", "ArrowRight"])
-        self.page.keyboard.press(key)
-        text = thumb.get_attribute("aria-valuetext")
-        self.model.a[name] = type(TrainConfig().to_dict()[name])(float(text))
-        return f"{name} {key} -> {text}"
+        self.model.a[name] = value = self._nudge(f"w.cfg.{name}", type(TrainConfig().to_dict()[name]))
+        return f"{name} -> {value}"
 
     def number(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         name = self.rng.choice(list(NUMBERS))
         value = self.rng.choice(NUMBERS[name])
         box = reveal(self.page, f"w.cfg.{name}").locator("input")
@@ -127,6 +123,8 @@ class Monkey:
         return f"{name} = {value}"
 
     def compare(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         reveal(self.page, "w.compare").locator("label").click()
         m = self.model
         m.compare = not m.compare
@@ -135,21 +133,74 @@ class Monkey:
         return f"compare {'on' if m.compare else 'off'}"
 
     def run_b(self) -> str:
-        if not self.model.compare:
+        """Change one of the fields run B differs in, whatever its kind of widget."""
+        if self.model.page != "plane" or not self.model.compare:
             return self.compare()
-        return self.choice("b.")
+        name = self.rng.choice(self.model.b_fields)
+        kind = widgets.kind_of(name)
+        if kind == "choice":
+            value = self.rng.choice([c for c in widgets.spec_of(name).choices if c != "cuda"])
+            self._choose(f"w.b.{name}", value)
+        elif kind in ("slider", "log"):
+            value = self._nudge(f"w.b.{name}", type(TrainConfig().to_dict()[name] or 0.0))
+        else:
+            value = self.rng.choice([0.0, 1.0, 10.0, 30.0]) if kind in ("float", "optional") else 2
+            box = reveal(self.page, f"w.b.{name}").locator("input")
+            box.fill(str(value))
+            box.press("Enter")
+        self.model.b[name] = value
+        return f"b.{name} = {value}"
+
+    def _choose(self, key: str, value: str) -> None:
+        box = reveal(self.page, key).locator("input[role=combobox]")
+        option = self.page.get_by_role("option", name=re.compile(rf"^{re.escape(value)}( |$)")).first
+        for _ in range(3):                   # a click during a rerun can land before the list opens
+            box.click()
+            try:
+                option.wait_for(timeout=5_000)
+                break
+            except TimeoutError:
+                box.press("Escape")
+        option.click()
+
+    def _nudge(self, key: str, kind: type) -> Any:
+        thumb = reveal(self.page, key).locator("input[type=range]")
+        thumb.focus()
+        self.page.keyboard.press(self.rng.choice(["ArrowLeft", "ArrowRight"]))
+        return kind(float(thumb.get_attribute("aria-valuetext")))
 
     def view(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         name = self.rng.choice(list(VIEW_TOGGLES))
         reveal(self.page, f"w.view.{name}").locator("label").click()
         self.model.view[name] = not self.model.view[name]
         return f"view {name} {'on' if self.model.view[name] else 'off'}"
 
     def button(self) -> str:
+        if self.model.page != "plane":
+            return self.switch_page()
         key = self.rng.choice(["play", "play", "step", "step_d", "step_g", "reset"])
         self.page.locator(f"{css_key(key)} button").first.click()
-        self.model.playing = (not self.model.playing) if key == "play" else False
         return f"button {key}"
+
+    def switch_page(self) -> str:
+        page = "dirac" if self.model.page == "plane" else "plane"
+        label = "Dirac-GAN (why training cycles)" if page == "dirac" else "GAN on 2D data"
+        self.page.locator(css_key("w.page")).get_by_text(label).click()
+        self.model.page = page
+        return f"page {page}"
+
+    def lesson(self) -> str:
+        key = self.rng.choice(list(LESSONS))
+        self.page.locator(f"{css_key('lesson-' + key)} button").first.click()
+        state, m = urlstate.lesson_state(key), self.model
+        m.a = state.config.to_dict()
+        m.b = state.config.replace(**state.b_overrides).to_dict()
+        m.compare, m.b_fields = state.compare, tuple(state.b_overrides) or ("loss",)
+        m.view = {n: getattr(state.view, n) for n in VIEW_TOGGLES}
+        m.page, m.lesson = state.page, key
+        return f"lesson {key}"
 
     def language(self) -> str:
         self.page.get_by_role("tab", name="Theory").click()
@@ -182,12 +233,16 @@ class Monkey:
             diffs.append(f"view: url {got_view} != {m.view}")
         if state.lang != m.lang:
             diffs.append(f"lang: url {state.lang} != {m.lang}")
+        if (state.page, state.lesson) != (m.page, m.lesson):
+            diffs.append(f"page, lesson: url {state.page, state.lesson} != {m.page, m.lesson}")
         if state.notices:
             diffs.append(f"notices: {state.notices}")
         return "; ".join(diffs)
 
     def widgets_match(self) -> str:
         m, page, diffs = self.model, self.page, []
+        if m.page != "plane":
+            return ""
         loss = shown(page, "w.cfg.loss", "input[role=combobox]", lambda e: e.input_value())
         if not (loss or "").startswith(m.a["loss"] + " "):
             diffs.append(f"loss widget shows {loss!r}, not {m.a['loss']}")
@@ -214,8 +269,13 @@ class Monkey:
         assert exceptions.count() == 0, f"{context}: exception shown: {exceptions.first.inner_text()[:500]}"
         assert "Traceback" not in page.locator('[data-testid="stApp"]').inner_text(), f"{context}: a traceback"
         expect(page.get_by_role("heading", name="GAN Playground")).to_be_visible(timeout=int(SETTLE_S * 1000))
-        expect(page.locator(css_key("view-a")).locator("iframe")).to_be_visible(timeout=int(SETTLE_S * 1000))
+        if self.model.page == "plane":
+            expect(page.locator(css_key("view-a")).locator("iframe")).to_be_visible(timeout=int(SETTLE_S * 1000))
         assert not self.errors, f"{context}: {self.errors[:3]}"
+
+    def playing(self) -> bool:
+        """The page says the run plays (its button offers Pause)."""
+        return self.model.page == "plane" and self.page.locator(f"{css_key('play')} button").first.inner_text().strip().endswith("Pause")
 
     def status_moves(self) -> None:
         """A playing run's step counter goes up (run A's line; in compare mode both lines are there)."""
@@ -234,6 +294,7 @@ class Monkey:
 ACTION_WEIGHTS: dict[Callable[[Monkey], str], int] = {
     Monkey.thumbnail: 4, Monkey.choice: 3, Monkey.slider: 4, Monkey.number: 2, Monkey.compare: 1,
     Monkey.run_b: 2, Monkey.view: 2, Monkey.button: 4, Monkey.language: 1, Monkey.tab: 1,
+    Monkey.switch_page: 1, Monkey.lesson: 1,
 }
 
 
@@ -245,7 +306,6 @@ def test_a_restless_student_never_sees_a_traceback_or_loses_a_setting(streamlit_
     monkey = Monkey(page, seed)
     monkey.check("the first page")
     page.locator(f"{css_key('play')} button").click()
-    monkey.model.playing = True
     actions, weights = list(ACTION_WEIGHTS), list(ACTION_WEIGHTS.values())
     try:
         for i in range(ACTIONS):
@@ -253,7 +313,7 @@ def test_a_restless_student_never_sees_a_traceback_or_loses_a_setting(streamlit_
             monkey.log.append(f"({action.__name__})")        # named before it runs: a failing action shows
             monkey.log[-1] = action(monkey)
             monkey.check(monkey.log[-1])
-            if monkey.model.playing and i % 5 == 4:
+            if i % 5 == 4 and monkey.playing():
                 monkey.status_moves()
     except BaseException:
         SHOTS.mkdir(exist_ok=True)
