@@ -22,6 +22,8 @@ from multiprocessing.connection import Client, Connection, Listener, wait
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from gancore.config import TrainConfig
 from gancore.runner import UNWATCHED_S, Runner
 from gancore.snapshot import RunState, Snapshot, frozen
@@ -40,6 +42,7 @@ COMMANDS = {
     "play": Runner.play, "pause": Runner.pause, "step": Runner.step, "update": Runner.update,
     "reset": Runner.reset, "close": Runner.close, "config": lambda runner: runner.config,
     "trained_steps": Runner.trained_steps, "set_speed": _set_speed,
+    "recorded_steps": Runner.recorded_steps, "frame_at": Runner.frame_at, "recording": Runner.recording,
 }
 
 
@@ -198,6 +201,15 @@ class ProcessRunner:
 
     def trained_steps(self) -> int:
         return self._call("trained_steps")
+
+    def recorded_steps(self):
+        return self._call("recorded_steps") if self._live else np.array([self._snapshot.step])
+
+    def frame_at(self, step: int) -> Snapshot:
+        return frozen(self._call("frame_at", step)) if self._live else self._snapshot
+
+    def recording(self, max_frames: int = 300) -> list[Snapshot]:
+        return [frozen(s) for s in self._call("recording", max_frames)] if self._live else [self._snapshot]
 
     @property
     def config(self) -> TrainConfig:

@@ -7,10 +7,11 @@ here, once, by `Supervised`, whatever carries the run.
 """
 from __future__ import annotations
 
-import enum
 import threading
 import time
 from typing import Callable, Protocol
+
+import numpy as np
 
 from gancore.config import TrainConfig
 from gancore.snapshot import RunState, Snapshot
@@ -33,6 +34,9 @@ class RunHandle(Protocol):
     def snapshot(self) -> Snapshot: ...           # the latest frame; a read (asks for the next one)
     def latest(self) -> Snapshot: ...             # the latest frame without counting as a read
     def trained_steps(self) -> int: ...
+    def recorded_steps(self) -> np.ndarray: ...   # the steps its timeline holds
+    def frame_at(self, step: int) -> Snapshot: ...  # the frame shown at the recorded step nearest `step`
+    def recording(self, max_frames: int = 300) -> list[Snapshot]: ...   # frames for an animation
     def play(self) -> None: ...
     def pause(self, state: RunState = RunState.PAUSED, detail: str = "") -> None: ...
     def step(self, kind: str = "iteration", n: int = 1) -> None: ...
@@ -96,6 +100,15 @@ class Supervised:
 
     def trained_steps(self) -> int:
         return self.run.trained_steps()
+
+    def recorded_steps(self) -> np.ndarray:
+        return self.run.recorded_steps()
+
+    def frame_at(self, step: int) -> Snapshot:
+        return self.run.frame_at(step)
+
+    def recording(self, max_frames: int = 300) -> list[Snapshot]:
+        return self.run.recording(max_frames)
 
     @property
     def config(self) -> TrainConfig:

@@ -29,6 +29,7 @@ CHUNK_S = 0.01          # train this long between looks at commands and the cloc
 UNWATCHED_S = 1.0       # with nobody reading, still publish (and check the weights for NaN) this often
 RATE_WINDOW_S = 1.0     # it/s is measured over about this long, so the status line and the picture agree
 ESCAPE_WIDTHS = 10.0    # fakes this many view-widths from the view's centre have left the data for good
+EXPORT_FRAMES = 300     # frames in an exported animation: 15 s at 20 frames/s
 
 
 def _name_os_thread(name: str) -> None:
@@ -39,6 +40,10 @@ def _name_os_thread(name: str) -> None:
         libc.prctl(15, name.encode()[:15], 0, 0, 0)          # 15 = PR_SET_NAME
     except (OSError, AttributeError, TypeError):
         pass                                                # other systems: the Python name is enough
+
+
+def _light(snap: Snapshot) -> Snapshot:
+    return dataclasses.replace(snap, history={}, metric_history={}, mode_occupancy=None)
 
 
 def _change_text(name: str, before: TrainConfig, after: TrainConfig) -> str:
@@ -157,9 +162,20 @@ class Runner:
         self._halt()
 
     # ---- internals --------------------------------------------------------------------------
-    def timeline(self) -> Timeline:
-        """The run's recorded frames (every published one, thinned as it grows): for scrubbing and export."""
-        return self._timeline
+    def recorded_steps(self) -> np.ndarray:
+        """The steps of the frames the run's timeline holds (every published frame, thinned as it grows)."""
+        return self._timeline.steps()
+
+    def frame_at(self, step: int) -> Snapshot:
+        """The frame published at the recorded step nearest `step`, as the picture showed it then."""
+        return self._timeline.at(step, self._snapshot)
+
+    def recording(self, max_frames: int = EXPORT_FRAMES) -> list[Snapshot]:
+        """Up to max_frames recorded frames, evenly spread, without their histories (light enough to
+        send between processes): what an exported animation is made of."""
+        steps = self._timeline.steps()
+        keep = np.unique(np.linspace(0, len(steps) - 1, min(max_frames, len(steps))).round().astype(int))
+        return [_light(self._timeline.at(int(steps[i]), self._snapshot)) for i in keep]
 
     def _build(self, config: TrainConfig, trainer: Trainer | None = None) -> None:
         self._trainer = trainer or Trainer(config)

@@ -13,7 +13,8 @@ from gancore.config import TEXT_FIELDS, check_machine, spec_of  # noqa: E402
 from gancore.losses import LOSSES, d_objective_latex  # noqa: E402
 from playground import controls, dirac_page, figures, kept, lessons_panel, live, urlstate, viewstate, widgets  # noqa: E402
 from playground.figures import ViewOptions  # noqa: E402
-from playground.panels import export_panel, points_panel, target_picker, theory_panel  # noqa: E402
+from playground.export_panel import export_panel  # noqa: E402
+from playground.panels import points_panel, target_picker, theory_panel  # noqa: E402
 from playground.sessions import session_runs  # noqa: E402
 
 A, B = "cfg.", "b."

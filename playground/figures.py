@@ -13,7 +13,6 @@ from gancore.losses import LOSSES, get_loss
 from gancore.palette import ARROW, D_SCALE, FAKE, MANIFOLD, REAL
 from gancore.snapshot import Snapshot
 from gancore.views import N_EVAL
-from gancore.views import nice_ceil as _nice_ceil   # noqa: F401 (the probe steps score ranges with it; tests check)
 
 REAL_NAME, FAKE_NAME, MANIFOLD_NAME = "real x ~ p_data", "fake G(z)", "G(z) manifold"
 ARROW_NAME = "−∇ₓL_G: lowers G's loss"

@@ -33,7 +33,7 @@ FRAME_PATH = "/gan/frame"
 LONG_POLL_S = 1.0        # longest wait for a new frame before answering 204 (nothing new)
 CHECK_EVERY_S = 0.01     # how often a waiting request looks at the run
 RUN_NAMES = ("a", "b")
-REQUEST_KEYS = ("token", "run", "have")   # the rest of a query is view options
+REQUEST_KEYS = ("token", "run", "have", "at", "replay", "fps")   # the rest of a query is view options
 
 
 class FeedError(Exception):
@@ -45,16 +45,42 @@ class FeedError(Exception):
 
 
 @dataclass(frozen=True)
+class Moment:
+    """Which recorded frame to show instead of the present: one step, or a replay of them all."""
+
+    step: int | None = None          # the recorded frame nearest this step
+    replay_from: float | None = None  # server time (time.time()) the replay started: frame i at i / fps
+    fps: float = 10.0
+
+    def params(self) -> dict[str, str]:
+        if self.replay_from is not None:
+            return {"replay": repr(self.replay_from), "fps": repr(self.fps)}
+        return {} if self.step is None else {"at": str(self.step)}
+
+    def pick(self, steps) -> int:
+        """The recorded step to show now, from the steps the timeline holds."""
+        if self.replay_from is None:
+            return int(steps[int(abs(steps - self.step).argmin())])
+        i = int((time.time() - self.replay_from) * self.fps)
+        return int(steps[min(max(i, 0), len(steps) - 1)])
+
+
+LIVE = Moment()
+
+
+@dataclass(frozen=True)
 class FrameRequest:
     token: str
     run: str
     opts: ViewOptions
     have: str               # key of the frame the chart shows already ("" for none)
+    moment: Moment = LIVE
 
 
-def url(token: str, run: str, opts: ViewOptions) -> str:
+def url(token: str, run: str, opts: ViewOptions, moment: Moment = LIVE) -> str:
     """The feed address of one run's view, as the chart's iframe requests it: every view option."""
-    return f"{FRAME_PATH}?{urlencode({'token': token, 'run': run, **viewstate.to_params(opts)})}"
+    query = {"token": token, "run": run, **viewstate.to_params(opts), **moment.params()}
+    return f"{FRAME_PATH}?{urlencode(query)}"
 
 
 def parse(query: Mapping[str, str]) -> FrameRequest:
@@ -69,14 +95,26 @@ def parse(query: Mapping[str, str]) -> FrameRequest:
         opts, _ = viewstate.from_params(view)
     except viewstate.ViewError as err:
         raise FeedError(400, str(err)) from None
-    return FrameRequest(token, run, opts, query.get("have", ""))
+    return FrameRequest(token, run, opts, query.get("have", ""), _moment(query))
 
 
-def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str) -> bytes:
+def _moment(query: Mapping[str, str]) -> Moment:
+    try:
+        if "replay" in query:
+            moment = Moment(replay_from=float(query["replay"]), fps=float(query.get("fps", "10")))
+            if not (moment.fps > 0 and moment.fps <= 60):
+                raise ValueError
+            return moment
+        return Moment(step=int(query["at"])) if "at" in query else LIVE
+    except ValueError:
+        raise FeedError(400, "at must be a whole number of steps, replay a time and fps 0 to 60") from None
+
+
+def frame_body(snap: Snapshot, opts: ViewOptions, compare: bool, name: str, recorded: bool = False) -> bytes:
     """The JSON the chart draws: the figure and the frame's key (sent back as `have`)."""
     # The picture carries its own step: the status line above it is refreshed twice a second.
     title = f"{name.upper()}: {snap.config.loss}" if compare else ""
-    caption = f"step {snap.step:,} · {snap.rate}"
+    caption = f"step {snap.step:,} · recorded" if recorded else f"step {snap.step:,} · {snap.rate}"
     figure = run_view(snap, opts, title, caption)
     overlay = figure.pop("overlay")
     overlay["layers"] = [{k: packed(v) if k in PACKED else v for k, v in layer.items()} for layer in overlay["layers"]]
@@ -111,9 +149,29 @@ async def next_frame(req: FrameRequest, long_poll_s: float = LONG_POLL_S) -> Sna
         if not runs.has(req.run):             # compare mode was just left: the view is on its way out
             return None
         runner = runs[req.run]
+        if req.moment is not LIVE:
+            return await _recorded(runner, req, deadline)
         snap = runner.snapshot()              # a read: the runner makes the next frame
         if snap.key != req.have:
             return snap
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(CHECK_EVERY_S)
+
+
+async def _recorded(runner, req: FrameRequest, deadline: float) -> Snapshot | None:
+    """A frame from the run's timeline (scrubbing, replay) once it differs from the chart's."""
+    runner.snapshot()                         # watching the past is watching: no idle pause
+    steps = await run_in_threadpool(runner.recorded_steps)     # a call into a child process, maybe
+    if not len(steps):
+        return None
+    shown = None
+    while True:
+        step = req.moment.pick(steps)
+        if step != shown:
+            shown, snap = step, await run_in_threadpool(runner.frame_at, step)
+            if snap.key != req.have:
+                return snap
         if time.monotonic() >= deadline:
             return None
         await asyncio.sleep(CHECK_EVERY_S)
@@ -128,7 +186,7 @@ async def frame_endpoint(request: Request) -> Response:
             return Response(status_code=204, headers={"Cache-Control": "no-store"})
         compare = _session(req.token).has("b")
         # Building the figure and its JSON takes milliseconds: off the event loop.
-        body = await run_in_threadpool(frame_body, snap, req.opts, compare, req.run)
+        body = await run_in_threadpool(frame_body, snap, req.opts, compare, req.run, req.moment is not LIVE)
     except FeedError as err:
         return _error(err.status, err.message)
     except Exception as err:      # the chart shows the message; the server never sends a traceback

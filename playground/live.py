@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import math
+import time
 
 import streamlit as st
 
 from gancore.snapshot import Snapshot
-from playground import controls, framefeed
+from playground import controls, framefeed, kept
 from playground.figures import ViewOptions, charts, metrics_caption
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
@@ -33,13 +34,60 @@ def run_views(opts: ViewOptions) -> None:
     runs = session_runs()
     names = controls.names(runs)
     compare = len(names) > 1
+    with st.container():                   # appears and goes with pausing: never shifts what follows
+        moment = timeline_controls(runs)
     cols = st.columns(len(names)) if compare else [st.container()]
     for col, name in zip(cols, names):
         with col:
             with st.container():           # a diverged run's message must not shift the chart below
                 run_status(name, compare)
-            live_chart(source=framefeed.url(runs.token, name, opts), key=f"view-{name}",
+            live_chart(source=framefeed.url(runs.token, name, opts, moment), key=f"view-{name}",
                        height=520 if compare else 600)
+
+
+REPLAY_SPEEDS = {"5 frames/s": 5.0, "10 frames/s": 10.0, "20 frames/s": 20.0, "40 frames/s": 40.0}
+
+
+def _live() -> None:
+    kept.put("scrub", None)
+    kept.put("replay_from", None)
+
+
+def _scrub() -> None:
+    kept.put("scrub", kept.get("scrub_step"))
+    kept.put("replay_from", None)
+
+
+def _replay() -> None:
+    kept.put("scrub", None)
+    kept.put("replay_from", time.time())
+
+
+def timeline_controls(runs) -> framefeed.Moment:
+    """While paused: a slider over the recorded moments of the run (compare mode: both runs at the
+    same step), a replay of them all, and back to the present. Playing always shows the present."""
+    if runs["a"].running:
+        _live()
+        return framefeed.LIVE
+    steps = [int(s) for s in runs["a"].recorded_steps()]
+    if len(steps) < 2:
+        return framefeed.LIVE
+    scrub, replay_from = kept.get("scrub", None), kept.get("replay_from", None)
+    kept.put("scrub_step", min(steps, key=lambda s: abs(s - (steps[-1] if scrub is None else scrub))))
+    cols = st.columns([6, 1.3, 1.6, 1.1], vertical_alignment="bottom")
+    cols[0].select_slider("moment of the run (step): drag, or use the arrow keys", steps, format_func="{:,}".format,
+                          help="Every frame the view showed is recorded (thinned as the run grows). "
+                               "Pick one to see the picture as it was then.",
+                          **kept.bind("scrub_step", then=_scrub))
+    cols[1].button("Replay", key="replay", icon=":material/replay:", on_click=_replay, width="stretch",
+                   help="Play the recorded frames as an animation, from the first.")
+    cols[2].selectbox("replay speed", list(REPLAY_SPEEDS), label_visibility="collapsed",
+                      **kept.bind("replay_speed", "10 frames/s"))
+    cols[3].button("Live", key="live", on_click=_live, width="stretch", disabled=scrub is None and replay_from is None,
+                   help="Back to the present frame.")
+    if replay_from is not None:
+        return framefeed.Moment(replay_from=replay_from, fps=REPLAY_SPEEDS[kept.get("replay_speed")])
+    return framefeed.LIVE if scrub is None else framefeed.Moment(step=scrub)
 
 
 @st.fragment(run_every=STATUS_EVERY_S)
@@ -73,6 +121,8 @@ def history_charts() -> None:
     """Losses, D(real)/D(fake), gradient norms and divergences; two runs overlaid in compare mode;
     a dotted mark where a setting was changed live."""
     snaps = _snapshots()
-    live_chart(charts(snaps, marks={name: list(snap.events) for name, snap in snaps.items()}), key="charts",
-               height=540)
+    marks = {name: list(snap.events) for name, snap in snaps.items()}
+    if kept.get("scrub", None) is not None:        # where the picture is, when it shows the past
+        marks["a"].append((kept.get("scrub"), "shown"))
+    live_chart(charts(snaps, marks=marks), key="charts", height=540)
     st.caption(metrics_caption(snaps))

@@ -217,3 +217,38 @@ def test_a_classroom_link_hides_chosen_controls_but_keeps_their_values():
         widget(at, "loss")
     assert runs(at)["a"].config.d_lr == 0.005 and at.query_params["hide"] == "loss,d_lr"
     runs(at).close()
+
+
+def test_paused_run_can_be_scrubbed_back_and_returns_to_live(at):
+    for _ in range(3):
+        at.button(key="step").click().run()
+    slider = at.select_slider(key="w.scrub_step")
+    assert slider.options == ["0", "1", "2", "3"] and slider.value == 3
+    slider.set_value(1).run()
+    source = at.session_state["_runs"].token and [e for e in at.main if getattr(e, "key", None) == "view-a"]
+    assert kept_value(at, "scrub") == 1
+    at.button(key="live").click().run()
+    assert kept_value(at, "scrub") is None
+    at.button(key="replay").click().run()
+    assert kept_value(at, "replay_from") is not None
+
+
+def test_history_csv_carries_every_metric_the_charts_show(at):
+    from playground.export_panel import history_csv
+    at.button(key="step").click().run()
+    header = history_csv(runs(at)["a"].snapshot()).splitlines()[0].split(",")
+    assert {"step", "loss_d", "d_penalty", "loss_g", "d_real", "d_fake", "d_grad_norm", "g_grad_norm",
+            "js", "w1", "modes", "hq", "occupancy_mode_1", "js_floor"} <= set(header)
+
+
+def test_an_exported_config_loads_back():
+    import json as json_
+    from gancore.config import config_from_dict
+    config = TrainConfig(loss="hinge", d_lr=0.005, gp_weight=None, target="grid25")
+    assert config_from_dict(json_.loads(json_.dumps(config.to_dict()))) == config
+    with pytest.raises(Exception, match="d_lr"):
+        config_from_dict({**config.to_dict(), "d_lr": -1})
+
+
+def kept_value(at, key):
+    return at.session_state["_kept"].get(key)

@@ -10,7 +10,8 @@ from starlette.requests import Request
 
 from gancore import Runner, Slots, TrainConfig
 from playground import framefeed
-from playground.figures import ARROW_NAME, FAKE_NAME, REAL_NAME, ViewOptions, _nice_ceil, arrow_tips, run_view
+from gancore.views import nice_ceil as _nice_ceil
+from playground.figures import ARROW_NAME, FAKE_NAME, REAL_NAME, ViewOptions, arrow_tips, run_view
 from playground.framefeed import FeedError, FrameRequest, frame_body, frame_endpoint, next_frame, parse
 from playground.sessions import SessionRuns, find
 
@@ -181,3 +182,36 @@ def test_a_frame_that_cannot_be_drawn_answers_500_with_a_message(runs, monkeypat
     monkeypatch.setattr(framefeed, "frame_body", broken)
     status, _, body = call(f"token={runs.token}&run=a")
     assert status == 500 and json.loads(body)["error"] == "could not draw this frame (ValueError: bad surface)"
+
+
+def test_a_moment_of_the_past_is_answered_from_the_timeline(runs):
+    runs["a"].step(n=3)
+    third = runs["a"].snapshot()
+    runs["a"].step(n=4)
+    past = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), "", framefeed.Moment(step=2))))
+    assert past.step == 3 and np.allclose(past.fake, third.fake)            # the recorded frame nearest step 2
+    again = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), past.key, framefeed.Moment(step=3)),
+                                 long_poll_s=0.05))
+    assert again is None                                                     # the chart has it already
+    body = json.loads(framefeed.frame_body(past, ViewOptions(), False, "a", recorded=True))
+    assert body["figure"]["overlay"]["caption"] == "step 3 · recorded"
+
+
+def test_a_replay_walks_the_recorded_frames_in_time(runs):
+    for _ in range(3):
+        runs["a"].step(n=2)
+    start = time.time()
+    first = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), "",
+                                              framefeed.Moment(replay_from=start, fps=20.0))))
+    assert first.step == 0
+    later = run_async(next_frame(FrameRequest(runs.token, "a", ViewOptions(), first.key,
+                                              framefeed.Moment(replay_from=start - 10.0, fps=20.0))))
+    assert later.step == 6                                                    # past the end: the last frame
+
+
+def test_moment_parameters_round_trip_and_bad_ones_are_refused(runs):
+    for moment in (framefeed.Moment(step=7), framefeed.Moment(replay_from=12.5, fps=20.0)):
+        query = dict(pair.split("=") for pair in framefeed.url(runs.token, "a", ViewOptions(), moment).split("?", 1)[1].split("&"))
+        assert parse(query).moment == moment
+    with pytest.raises(FeedError, match="at must be a whole number"):
+        parse({"token": "t", "run": "a", "at": "soon"})
