@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-import numpy as np
-
 from gancore import animation
 from gancore.config import TEXT_FIELDS, ConfigError, TrainConfig, parse_field, spec_of
+from gancore.points import PointsError, read_points_file
 from gancore.snapshot import RunState, Snapshot
 from gancore.timeline import Timeline, paired
 from gancore.trainer import Diverged, Trainer, resolve_device
@@ -125,32 +124,11 @@ def parse_pairs(text: str) -> dict[str, Any]:
 
 
 def read_points(path: str) -> tuple[tuple[float, float], ...]:
-    """x,y rows of a CSV file, parsed as numbers only; a first line that is not numbers is a header."""
+    """The points of --points-csv, as gancore.points reads them; a bad file is a 'points' error."""
     try:
-        with open(path, encoding="utf-8") as f:
-            lines = [line for line in f.read().splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError("points", f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-    if lines and not _numeric_row(lines[0]):
-        lines = lines[1:]
-    try:
-        xy = np.loadtxt(lines, delimiter=",", ndmin=2, dtype=np.float64)
-    except ValueError as err:
-        raise ConfigError("points", f"{path}: {err}") from None
-    if xy.shape[1] != 2:
-        raise ConfigError("points", f"{path}: need 2 columns (x,y), got {xy.shape[1]}")
-    if not np.isfinite(xy).all():
-        raise ConfigError("points", f"{path}: every x and y must be a finite number")
-    if len(xy) < 3:
-        raise ConfigError("points", f"{path}: the 'points' target needs at least 3 rows, got {len(xy)}")
-    return tuple((x, y) for x, y in xy.tolist())
-
-
-def _numeric_row(line: str) -> bool:
-    try:
-        return bool([float(v) for v in line.split(",")])
-    except ValueError:
-        return False
+        return read_points_file(path)
+    except PointsError as err:
+        raise ConfigError("points", str(err)) from None
 
 
 def _configs(args: argparse.Namespace, sides: dict[str, dict[str, Any]]) -> Configs:

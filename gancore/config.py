@@ -10,6 +10,7 @@ from gancore.losses import LOSSES
 from gancore.nets import ACTIVATIONS
 from gancore.noise import NOISES
 from gancore.optim import OPTIMIZERS
+from gancore.points import MIN_POINTS
 from gancore.targets import TARGETS, TargetParams
 
 
@@ -92,8 +93,8 @@ class TrainConfig:
         """Raise ConfigError naming the first bad field; return self so calls chain."""
         for f in dataclasses.fields(self):
             _check(f.name, getattr(self, f.name), spec_of(f.name))
-        if self.target == "points" and len(self.points) < 3:
-            raise ConfigError("points", f"the 'points' target needs at least 3 points, got {len(self.points)}")
+        if self.target == "points" and len(self.points) < MIN_POINTS:
+            raise ConfigError("points", f"the 'points' target needs at least {MIN_POINTS} points, got {len(self.points)}")
         return self
 
     @property

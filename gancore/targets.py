@@ -6,6 +6,8 @@ from typing import Callable
 
 import numpy as np
 
+from gancore.points import MIN_POINTS
+
 Extent = tuple[float, float, float, float]              # (xmin, xmax, ymin, ymax)
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
 Curve = Callable[[np.ndarray], np.ndarray]              # t in [0, 1], shape (n,) -> points (n, 2)
@@ -212,8 +214,8 @@ def _checkerboard(p: TargetParams) -> Target:
 
 
 def _points(p: TargetParams) -> Target:
-    if len(p.points) < 3:
-        raise ValueError(f"the 'points' target needs at least 3 points, got {len(p.points)}")
+    if len(p.points) < MIN_POINTS:
+        raise ValueError(f"the 'points' target needs at least {MIN_POINTS} points, got {len(p.points)}")
     pts = np.array(p.points, dtype=np.float64)
     if pts.shape != (len(p.points), 2) or not np.isfinite(pts).all():
         raise ValueError("the 'points' target needs finite (x, y) pairs")

@@ -8,13 +8,13 @@ import json
 import numpy as np
 import streamlit as st
 
+from gancore.points import FORMAT, MAX_MEGABYTES, MAX_POINTS, MIN_POINTS, PointsError, normalise, parse_points
 from gancore.snapshot import Snapshot
 from playground import controls, kept, widgets
 from playground.live_chart import live_chart
 from playground.sessions import SessionRuns, session_runs
 from playground.theory import LANGUAGES, LiveNumbers, theory_sections
 from playground.thumbnails import pickable, thumbnail
-from playground.uploads import MAX_POINTS, UploadError, normalise, parse_points
 
 THUMBS_PER_ROW = 3
 # Thumbnail buttons carry the target's key: small type so "checkerboard" fits a third of the sidebar.
@@ -90,9 +90,9 @@ def _draw_panel(prefix: str) -> None:
         return
     key = f"draw-{st.session_state.setdefault('draw_version', 0)}"
     drawn = live_chart(_canvas(st.session_state.get(key) or []), key=key, height=360, click_to_add=True) or []
-    st.caption(f"{len(drawn)} points drawn (at least 3 needed).")
+    st.caption(f"{len(drawn)} points drawn (at least {MIN_POINTS} needed).")
     c1, c2 = st.columns(2)
-    c1.button("Train on these points", key="use_drawn", disabled=len(drawn) < 3,
+    c1.button("Train on these points", key="use_drawn", disabled=len(drawn) < MIN_POINTS,
               on_click=_use_points, args=(prefix, np.asarray(drawn, dtype=float).reshape(-1, 2)))
     c2.button("Clear", key="clear_drawn",
               on_click=lambda: st.session_state.update(draw_version=st.session_state["draw_version"] + 1))
@@ -101,18 +101,27 @@ def _draw_panel(prefix: str) -> None:
 
 
 def _upload_panel(prefix: str) -> None:
-    st.markdown(f"**Upload** a CSV of x, y numbers (a header row is fine; up to {MAX_POINTS:,} points). "
+    st.markdown("**Upload** a CSV of x, y numbers (a header row is fine). "
                 "Points are centred and scaled to fit the view.")
-    upload = st.file_uploader("CSV of 2D points", type=["csv", "txt"], key="upload")
+    # A rejected file is not left listed as if accepted: its message is kept in the session and
+    # the uploader is made again, empty, under the next key.
+    version = st.session_state.setdefault("upload_version", 0)
+    upload = st.file_uploader(f"CSV of x, y numbers, up to {MAX_MEGABYTES} MB and {MAX_POINTS:,} points",
+                              type=["csv", "txt"], key=f"upload-{version}",
+                              help=f"{FORMAT}. Only numbers are read; nothing in the file is run.")
     if upload is None:
+        if rejected := st.session_state.get("upload_rejected"):
+            st.error(rejected)
         return
     try:
         points = normalise(parse_points(upload.getvalue()), DRAW_WINDOW)
-    except UploadError as err:
-        st.error(f"{upload.name}: {err}. Your current run is unchanged.")
-    else:
-        st.success(f"{upload.name}: {len(points):,} points read.")
-        st.button("Train on uploaded points", key="use_upload", on_click=_use_points, args=(prefix, points))
+    except PointsError as err:
+        st.session_state.update(upload_rejected=f"{upload.name}: {err}. Your current run is unchanged.",
+                                upload_version=version + 1)
+        st.rerun()
+    st.session_state["upload_rejected"] = None
+    st.success(f"{upload.name}: {len(points):,} points read.")
+    st.button("Train on uploaded points", key="use_upload", on_click=_use_points, args=(prefix, points))
 
 
 def _canvas(points: list) -> dict:
