@@ -1,4 +1,4 @@
-"""Pure functions that measure how far a set of generated 2D samples is from the real ones."""
+"""Pure functions that measure how far a set of generated samples (2D, or 1D on a line) is from the real ones."""
 from __future__ import annotations
 
 import math
@@ -8,10 +8,10 @@ import numpy as np
 Extent = tuple[float, float, float, float]   # (xmin, xmax, ymin, ymax)
 
 
-def _points(samples: np.ndarray, name: str = "samples") -> np.ndarray:
+def _points(samples: np.ndarray, name: str = "samples", dim: int = 2) -> np.ndarray:
     xy = np.asarray(samples, dtype=np.float64)
-    if xy.ndim != 2 or xy.shape[1] != 2:
-        raise ValueError(f"{name} must have shape (n, 2), got {xy.shape}")
+    if xy.ndim != 2 or xy.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (n, {dim}), got {xy.shape}")
     if len(xy) == 0:
         raise ValueError(f"{name} is empty")
     return xy
@@ -86,9 +86,11 @@ def kl_divergence(real: np.ndarray, fake: np.ndarray, extent: Extent, bins: int 
 
 
 def _nearest_mode(samples: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of each sample's nearest centre (n,), squared distance to it (n,)); ties go to the lower index."""
-    xy = _points(samples)
-    c = _points(centers, "centers")
+    """(index of each sample's nearest centre (n,), squared distance to it (n,)); ties go to the lower index.
+    Centres (m, 2) take samples (n, 2); centres (m, 1) on a line take samples (n, 1)."""
+    dim = np.shape(centers)[1] if np.ndim(centers) == 2 else 2     # the centres' own dimension
+    xy = _points(samples, dim=dim)
+    c = _points(centers, "centers", dim)
     d2 = ((xy[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)       # (n, m) squared distances
     nearest = d2.argmin(axis=1)
     return nearest, d2[np.arange(len(xy)), nearest]
@@ -144,3 +146,42 @@ def sliced_w1(a: np.ndarray, b: np.ndarray, n_directions: int = 64) -> float:
     directions = np.stack([np.cos(angles), np.sin(angles)])         # (2, K)
     per_direction = _w1_sorted(np.sort(a @ directions, axis=0), np.sort(b @ directions, axis=0))
     return float(per_direction.mean())
+
+
+# ---- on the line (1D targets) ----------------------------------------------------------------
+
+def _values(samples: np.ndarray, name: str = "samples") -> np.ndarray:
+    """Samples on a line as (n,) float64, from (n,) or (n, 1)."""
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    if x.ndim != 1:
+        raise ValueError(f"{name} must have shape (n,) or (n, 1), got {x.shape}")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty")
+    return x
+
+
+def histogram_1d(samples: np.ndarray, lo: float, hi: float, bins: int) -> np.ndarray:
+    """Fraction of samples per bin of [lo, hi] (hi in the last bin), plus a last bin for those outside: (bins + 1,)."""
+    x = _values(samples)
+    if bins < 1 or not hi > lo:
+        raise ValueError(f"need bins >= 1 and lo < hi, got bins={bins}, lo={lo}, hi={hi}")
+    index = _cell_index(x, lo, hi, bins)
+    return np.bincount(np.where(index >= 0, index, bins), minlength=bins + 1) / len(x)
+
+
+def js_divergence_1d(real: np.ndarray, fake: np.ndarray, lo: float, hi: float, bins: int = 50) -> float:
+    """Jensen-Shannon divergence in nats between the two samples' histograms on [lo, hi]."""
+    return js_from_histograms(histogram_1d(real, lo, hi, bins), histogram_1d(fake, lo, hi, bins))
+
+
+def kl_divergence_1d(real: np.ndarray, fake: np.ndarray, lo: float, hi: float, bins: int = 50) -> float:
+    """KL(real || fake) in nats between the two samples' histograms on [lo, hi] (see kl_from_histograms)."""
+    return kl_from_histograms(histogram_1d(real, lo, hi, bins), histogram_1d(fake, lo, hi, bins))
+
+
+def w1_1d(a: np.ndarray, b: np.ndarray) -> float:
+    """The exact Wasserstein-1 distance between two samples on the line (their empirical distributions)."""
+    a, b = _values(a, "a"), _values(b, "b")
+    return float(_w1_sorted(np.sort(a)[:, None], np.sort(b)[:, None])[0])

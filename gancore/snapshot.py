@@ -70,6 +70,18 @@ class Snapshot:
                                                 #   mode, at metric_history["step"]; mixtures only
     metric_floor: dict[str, float | None] = field(default_factory=dict)  # METRIC_NAMES between two real samples:
                                                 #   what a perfect G would score (the sampling floor), None if n/a
+    # A 1D target (dim 1): real, fake, g_field are (n, 1), centers (m, 1), manifold (r, 1, 1); grid_x, grid_y and
+    # d_surface are empty and optimal_d None; the curves below are set instead (None in 2D).
+    dim: int = 2                                # the target's dimension: 2 (the plane) or 1 (the line)
+    line_x: np.ndarray | None = None            # (g,) even x grid over extent[:2]
+    line_p_data: np.ndarray | None = None       # (g,) p_data(x), the target's closed-form density
+    line_p_g: np.ndarray | None = None          # (g,) Gaussian KDE of the fakes, bandwidth line_bandwidth (Scott's rule)
+    line_d: np.ndarray | None = None            # (g,) D's readout at x (its range: surface_range)
+    line_d_star: np.ndarray | None = None       # (g,) D* = p_data/(p_data+p_g), both KDE-smoothed; NaN off the supports
+    line_bandwidth: float | None = None         # h of that KDE
+    line_z: np.ndarray | None = None            # (k,) z at the prior's quantiles (i + 1/2)/k: the z -> x map
+    line_gz: np.ndarray | None = None           # (k,) G(z) for each
+    line_push: np.ndarray | None = None         # (k,) -dL_G/dx at each G(z): the way G's loss pushes that fake
 
     @property
     def key(self) -> str:

@@ -1,4 +1,4 @@
-"""The registry of 2D target distributions a generator can be asked to learn."""
+"""The registry of target distributions a generator can be asked to learn: shapes in the plane and densities on a line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,14 +8,21 @@ import numpy as np
 
 from gancore.points import MIN_POINTS
 
-Extent = tuple[float, float, float, float]              # (xmin, xmax, ymin, ymax)
+Extent = tuple[float, float, float, float]              # (xmin, xmax, ymin, ymax); a 1D target repeats (xmin, xmax)
 Sampler = Callable[[int, np.random.Generator], np.ndarray]
+Density = Callable[[np.ndarray], np.ndarray]            # points (n, dim) -> pdf (n,)
 Curve = Callable[[np.ndarray], np.ndarray]              # t in [0, 1], shape (n,) -> points (n, 2)
 
 SCALE = 2.5               # non-grid shapes are scaled to about [-SCALE, SCALE] so one set of nets and lrs suits all
 MIN_MARGIN = 0.5          # smallest gap between the data and the edge of its window
 BASE_WINDOW: Extent = (-SCALE, SCALE, -SCALE, SCALE)   # every window contains this, so views are alike across targets
 GAUSSIAN_STD = 0.5        # 'gaussian': std of the single mode
+# The 1D targets have fixed shapes (no settings): the paper's Gaussian, two modes, a flat box and a skewed tail.
+GAUSS1D_MEAN, GAUSS1D_STD = 1.0, 0.5       # 'gauss1d': N(1, 0.5²), off to one side of where G starts (near 0)
+BIMODAL1D_MODES, BIMODAL1D_STD = (-1.5, 1.5), 0.3
+UNIFORM1D_RANGE = (-1.0, 2.0)
+LOGNORMAL1D_MU, LOGNORMAL1D_SIGMA = 0.0, 0.5   # exp(N(0, 0.5²)): mode e^-0.25 ≈ 0.78, mean e^0.125 ≈ 1.13, right-skewed
+LOGNORMAL1D_TOP_Z = 3.09                   # the window covers the lognormal up to its 99.9th percentile (+ margin)
 
 
 @dataclass(frozen=True)
@@ -37,20 +44,25 @@ class Target:
     centers: np.ndarray | None         # (m, 2) float64 read-only mode centres, mixtures only
     std: float | None                  # per-mode std, mixtures only
     _sampler: Sampler = field(repr=False)
+    dim: int = 2                       # 2: points in the plane; 1: numbers on a line, sampled as (n, 1)
+    _pdf: Density | None = field(default=None, repr=False)   # closed-form density of a non-mixture (the 1D shapes)
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw n points, (n, 2) float32; the same rng state gives the same points."""
-        return np.ascontiguousarray(self._sampler(n, rng), dtype=np.float32).reshape(n, 2)
+        """Draw n points, (n, dim) float32; the same rng state gives the same points."""
+        return np.ascontiguousarray(self._sampler(n, rng), dtype=np.float32).reshape(n, self.dim)
 
     def density(self, xy: np.ndarray) -> np.ndarray | None:
-        """Analytic pdf at xy (n, 2) -> (n,) for mixtures; None for shapes without a closed form."""
+        """Analytic pdf at points (n, dim) -> (n,) (a 1D target also takes (n,)); None for shapes
+        without a closed form."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, self.dim)
+        if self._pdf is not None:
+            return self._pdf(xy)
         if self.centers is None:
             return None
-        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         var = self.std ** 2
         d2 = ((xy[:, None, :] - self.centers[None, :, :]) ** 2).sum(axis=2)   # (n, m)
         # equal-weight mixture of isotropic Gaussians: mean over modes of N(x; c, var I)
-        return np.exp(-d2 / (2 * var)).mean(axis=1) / (2 * np.pi * var)
+        return np.exp(-d2 / (2 * var)).mean(axis=1) / (2 * np.pi * var) ** (self.dim / 2)
 
     @property
     def is_mixture(self) -> bool:
@@ -65,8 +77,16 @@ def _extent(points: np.ndarray, spread: float) -> Extent:
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, dtype=np.float64).reshape(-1, 2)
+def _line_extent(lo: float, hi: float, spread: float) -> Extent:
+    """A 1D window: [lo, hi] widened as _extent widens a box, never narrower than BASE_WINDOW's x range.
+    Its (ymin, ymax) repeat (xmin, xmax), so code written for the plane still gets a proper window."""
+    margin = max(MIN_MARGIN, 4 * spread)
+    x0, x1 = min(lo - margin, BASE_WINDOW[0]), max(hi + margin, BASE_WINDOW[1])
+    return (float(x0), float(x1), float(x0), float(x1))
+
+
+def _readonly(a: np.ndarray, dim: int = 2) -> np.ndarray:
+    a = np.array(a, dtype=np.float64).reshape(-1, dim)
     a.flags.writeable = False
     return a
 
@@ -75,16 +95,18 @@ def _jittered_choice(points: np.ndarray, std: float) -> Sampler:
     """Sampler: pick one of the points uniformly, then add isotropic Gaussian noise of the given std."""
     def sample(n: int, rng: np.random.Generator) -> np.ndarray:
         k = rng.integers(len(points), size=n)
-        return points[k] + std * rng.standard_normal((n, 2))
+        return points[k] + std * rng.standard_normal((n, points.shape[1]))
     return sample
 
 
 def _mixture_target(key: str, label: str, centers: np.ndarray, std: float) -> Target:
-    """An equal-weight mixture of isotropic Gaussians, one per centre."""
+    """An equal-weight mixture of isotropic Gaussians, one per centre: centres (m, 2) in the plane, (m, 1) on a line."""
     if not std > 0:
         raise ValueError(f"target {key!r}: the mode std must be > 0, got {std}")
-    centers = _readonly(centers)
-    return Target(key, label, _extent(centers, std), centers, float(std), _jittered_choice(centers, std))
+    dim = np.shape(centers)[1]
+    centers = _readonly(centers, dim)
+    extent = _extent(centers, std) if dim == 2 else _line_extent(centers.min(), centers.max(), std)
+    return Target(key, label, extent, centers, float(std), _jittered_choice(centers, std), dim)
 
 
 def _curve_target(key: str, label: str, curve: Curve, noise: float) -> Target:
@@ -224,6 +246,50 @@ def _points(p: TargetParams) -> Target:
     return Target("points", label, _extent(pts, p.data_noise), None, None, _jittered_choice(pts, p.data_noise))
 
 
+# --- the line (dim 1): Goodfellow et al. (2014), Figure 1 ------------------------------------
+
+def _gauss1d(p: TargetParams) -> Target:
+    label = f"A Gaussian on the line, N({GAUSS1D_MEAN:g}, {GAUSS1D_STD:g}²) (Goodfellow et al. 2014, Fig. 1)"
+    return _mixture_target("gauss1d", label, [[GAUSS1D_MEAN]], GAUSS1D_STD)
+
+
+def _bimodal1d(p: TargetParams) -> Target:
+    a, b = BIMODAL1D_MODES
+    label = f"Two Gaussians on the line, at {a:g} and {b:g} (σ={BIMODAL1D_STD:g}, equal weights)"
+    return _mixture_target("bimodal1d", label, [[a], [b]], BIMODAL1D_STD)
+
+
+def _uniform1d(p: TargetParams) -> Target:
+    a, b = UNIFORM1D_RANGE
+
+    def pdf(x: np.ndarray) -> np.ndarray:
+        return np.where((x[:, 0] >= a) & (x[:, 0] <= b), 1.0 / (b - a), 0.0)
+
+    def sample(n: int, rng: np.random.Generator) -> np.ndarray:
+        return a + (b - a) * rng.random(n)
+
+    return Target("uniform1d", f"Uniform on the line, on [{a:g}, {b:g}]", _line_extent(a, b, 0.0),
+                  None, None, sample, 1, pdf)
+
+
+def _lognormal1d(p: TargetParams) -> Target:
+    mu, s = LOGNORMAL1D_MU, LOGNORMAL1D_SIGMA
+
+    def pdf(x: np.ndarray) -> np.ndarray:
+        x = x[:, 0]
+        positive = x > 0
+        safe = np.where(positive, x, 1.0)                 # log only where x > 0: no warnings, no NaN
+        value = np.exp(-(np.log(safe) - mu) ** 2 / (2 * s * s)) / (safe * s * np.sqrt(2 * np.pi))
+        return np.where(positive, value, 0.0)
+
+    def sample(n: int, rng: np.random.Generator) -> np.ndarray:
+        return np.exp(mu + s * rng.standard_normal(n))
+
+    top = float(np.exp(mu + LOGNORMAL1D_TOP_Z * s))
+    return Target("lognormal1d", f"Lognormal on the line, exp(N({mu:g}, {s:g}²)): skewed right",
+                  _line_extent(0.0, top, 0.0), None, None, sample, 1, pdf)
+
+
 TARGETS: dict[str, Callable[[TargetParams], Target]] = {
     "ring8": _ring8,
     "grid25": _grid25,
@@ -237,6 +303,10 @@ TARGETS: dict[str, Callable[[TargetParams], Target]] = {
     "blobs2": _blobs2,
     "blobs3": _blobs3,
     "points": _points,
+    "gauss1d": _gauss1d,
+    "bimodal1d": _bimodal1d,
+    "uniform1d": _uniform1d,
+    "lognormal1d": _lognormal1d,
 }
 
 
@@ -246,6 +316,7 @@ TARGET_PARAMS: dict[str, tuple[str, ...]] = {
     "swissroll": ("data_noise",), "moons": ("data_noise",), "circles": ("data_noise",), "spirals": ("data_noise",),
     "checkerboard": (), "gaussian": (), "line": ("data_noise",), "blobs2": (), "blobs3": (),
     "points": ("data_noise", "points"),
+    "gauss1d": (), "bimodal1d": (), "uniform1d": (), "lognormal1d": (),
 }
 
 

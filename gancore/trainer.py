@@ -1,4 +1,4 @@
-"""The trainer: Algorithm 1 of Goodfellow et al. (2014) on a 2D target, one iteration at a time."""
+"""The trainer: Algorithm 1 of Goodfellow et al. (2014) on a 2D or 1D target, one iteration at a time."""
 from __future__ import annotations
 
 import functools
@@ -82,10 +82,13 @@ class Trainer:
         self.noise_rng = torch.Generator(self.device).manual_seed(seeds["noise"])
         self.data_rng = np.random.default_rng(seeds["data"])
         self.probe_seed = seeds["probe"]
-        c = config
-        self.G = make_mlp(c.noise_dim, 2, c.g_layers, c.g_width, c.activation,
+        c, dim = config, self.target.dim
+        # A 1D target's z is one number (the paper's z line), whatever noise_dim says.
+        self.z_dim = 1 if dim == 1 else c.noise_dim
+        # G: z (z_dim) -> x (dim); D: x (dim) -> one logit or score
+        self.G = make_mlp(self.z_dim, dim, c.g_layers, c.g_width, c.activation,
                           torch.Generator().manual_seed(seeds["g_init"])).to(self.device)
-        self.D = make_mlp(2, 1, c.d_layers, c.d_width, c.activation,
+        self.D = make_mlp(dim, 1, c.d_layers, c.d_width, c.activation,
                           torch.Generator().manual_seed(seeds["d_init"])).to(self.device)
         betas = (c.adam_beta1, c.adam_beta2)
         self.opt_g = OPTIMIZERS[c.g_optimizer](self.G.parameters(), c.g_lr, betas)
@@ -93,12 +96,12 @@ class Trainer:
         self.g_params = list(self.G.parameters())
         self.step = 0                    # iterations of Algorithm 1 done (head-start steps count)
         self.history = History(STAT_NAMES)
-        self._pool = torch.empty(0, 2, device=self.device)
+        self._pool = torch.empty(0, dim, device=self.device)
         self._pool_at = 0
 
     # ---- data ---------------------------------------------------------------------------
     def real_batch(self, n: int) -> torch.Tensor:
-        """A fresh minibatch from p_data: (n, 2)."""
+        """A fresh minibatch from p_data: (n, dim)."""
         if self._pool_at + n > len(self._pool):
             fresh = self.target.sample(n * _POOL_BATCHES, self.data_rng)
             self._pool, self._pool_at = torch.from_numpy(fresh).to(self.device), 0
@@ -107,8 +110,8 @@ class Trainer:
         return batch
 
     def noise(self, n: int) -> torch.Tensor:
-        """z ~ p_z: (n, noise_dim), drawn on the run's device by its own generator."""
-        return NOISES[self.config.noise](n, self.config.noise_dim, self.noise_rng)
+        """z ~ p_z: (n, z_dim), drawn on the run's device by its own generator."""
+        return NOISES[self.config.noise](n, self.z_dim, self.noise_rng)
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
         """D's raw output (logit or critic value): (n,)."""

@@ -9,6 +9,7 @@ import torch
 
 from gancore import metrics
 from gancore.history import History
+from gancore.lineprobe import LINE_GRID, LineProbe
 from gancore.losses import LOSSES, Loss
 from gancore.noise import NOISE_SPAN, NOISES
 from gancore.snapshot import METRIC_NAMES, RunState, Snapshot, readonly
@@ -17,7 +18,7 @@ from gancore.trainer import Trainer
 
 _frames = itertools.count(1)      # process-wide serial numbers of pictures (Snapshot.frame)
 
-N_SHOWN = 512        # real and fake points drawn on the plot
+N_SHOWN = 512        # real and fake points drawn on the plot (on a line: the fakes behind p_g's KDE)
 N_EVAL = 2500        # samples for the metrics (VEEGAN's count for modes / high quality)
 GRID = 64            # resolution of the D(x) and D* surfaces
 MANIFOLD_2D = 21     # z grid for the manifold mesh (noise_dim >= 2)
@@ -40,14 +41,21 @@ class Probe:
         self.extent = t.target.extent
         self.real_eval = t.target.sample(N_EVAL, rng)
         self.real = readonly(self.real_eval[:N_SHOWN])
-        self.z_eval = NOISES[c.noise](N_EVAL, c.noise_dim, gen)
+        self.z_eval = NOISES[c.noise](N_EVAL, t.z_dim, gen)
         self.z_shown = self.z_eval[:N_SHOWN]
-        self.z_manifold, self.manifold_shape = _manifold_noise(c.noise, c.noise_dim, t.device)
-        x0, x1, y0, y1 = self.extent
-        self.grid_x, self.grid_y = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
-        gx, gy = np.meshgrid(self.grid_x, self.grid_y)              # (GRID, GRID), rows along y
-        grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=t.device)
-        # The grid and the shown real points go through D in one pass: (GRID² + N_SHOWN, 2).
+        self.z_manifold, self.manifold_shape = _manifold_noise(c.noise, t.z_dim, t.device)
+        # On a line: the x grid of the curves, p_data on it, and fakes at the prior's quantiles.
+        self.line = LineProbe(t.target, c.noise, N_SHOWN, t.device) if t.target.dim == 1 else None
+        if self.line is not None:
+            self.z_shown = self.line.z_shown
+            self.grid_x = self.grid_y = readonly(np.empty(0))
+            grid = self.line.x_tensor                                   # (LINE_GRID, 1)
+        else:
+            x0, x1, y0, y1 = self.extent
+            self.grid_x, self.grid_y = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
+            gx, gy = np.meshgrid(self.grid_x, self.grid_y)              # (GRID, GRID), rows along y
+            grid = torch.tensor(np.stack([gx.ravel(), gy.ravel()], 1), dtype=torch.float32, device=t.device)
+        # The grid and the shown real points go through D in one pass: (GRID² + N_SHOWN, dim).
         self.grid_and_real = torch.cat([grid, torch.from_numpy(np.array(self.real)).to(t.device)])
         # What a perfect G would score: the metrics between two independent real samples (drawn
         # after real_eval, so the points above are those of every earlier version of the probe).
@@ -56,7 +64,7 @@ class Probe:
         self.occupancy_history = History(tuple(f"mode_{i}" for i in range(len(t.target.centers))),
                                          capacity=METRIC_ROWS) if t.target.is_mixture else None
         self.latest_metrics: dict[str, float | None] = {n: None for n in METRIC_NAMES}
-        self.optimal_d = OptimalD(t.target, self.grid_x, self.grid_y) if t.target.is_mixture else None
+        self.optimal_d = OptimalD(t.target, self.grid_x, self.grid_y) if t.target.is_mixture and not self.line else None
         self.latest_optimal_d: tuple[np.ndarray, float] | None = None
         self.latest_occupancy = self._occupancy()      # rebuilt with the metrics, shared by the frames between
         self.score_scale = ScoreScale()
@@ -64,6 +72,8 @@ class Probe:
     def snapshot(self, t: Trainer, state: RunState, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
         """A frame of the run. Metrics, mode occupancy and D* (2,500 fresh fakes) only when asked:
         an ordinary frame runs G on the 512 shown points alone, which keeps the live view cheap."""
+        if self.line is not None:
+            return self._line_snapshot(t, state, steps_per_s, with_metrics)
         loss = LOSSES[t.config.loss]
         # A score's colour range needs D at the shown real points too: (GRID² [+ N_SHOWN],) readouts.
         probed = self.grid_and_real if not loss.probability else self.grid_and_real[:GRID * GRID]
@@ -73,27 +83,64 @@ class Probe:
             manifold = t.G(self.z_manifold).reshape(*self.manifold_shape, 2)
         surface, real_readout = readout[:GRID * GRID].reshape(GRID, GRID), readout[GRID * GRID:]
         g_field, fake_scores = self._g_field(t, shown)
-        surface_range = (0.0, 1.0) if loss.probability else self.score_scale.update(
-            t.config.loss, loss, real_readout.cpu().numpy(), loss.readout(fake_scores).cpu().numpy())
+        surface_range = self._readout_range(t, loss, real_readout, fake_scores)
         if with_metrics:
             with torch.no_grad():
                 fake_eval = t.G(self.z_eval).cpu().numpy()
             self._measure(t, fake_eval)
             self.latest_optimal_d = self.optimal_d(fake_eval) if self.optimal_d else None
         d_star, bandwidth = self.latest_optimal_d or (None, None)
+        return self._frame(
+            t, state, steps_per_s, loss, fake=readonly(shown.cpu().numpy()), g_field=readonly(g_field),
+            grid_x=readonly(self.grid_x), grid_y=readonly(self.grid_y), d_surface=readonly(surface.cpu().numpy()),
+            optimal_d=d_star, manifold=readonly(manifold.cpu().numpy()), surface_range=surface_range,
+            optimal_d_bandwidth=bandwidth)
+
+    def _line_snapshot(self, t: Trainer, state: RunState, steps_per_s: float, with_metrics: bool) -> Snapshot:
+        """A frame of a run on a 1D target: the curves on the line and the z -> x map (Snapshot.line_*)."""
+        loss, line = LOSSES[t.config.loss], self.line
+        probed = self.grid_and_real if not loss.probability else self.grid_and_real[:LINE_GRID]
+        sizes = [len(self.z_shown), len(line.z_line), len(self.z_manifold)]
+        with torch.no_grad():
+            x = t.G(torch.cat([self.z_shown, line.z_line, self.z_manifold]))     # (n + k + r, 1), one pass
+            readout = loss.readout(t.scores(probed))
+        shown, mapped, manifold = x.split(sizes)
+        # -dL_G/dx at the shown fakes and at the map's G(z), in one pass through D
+        push, fake_scores = self._g_field(t, torch.cat([shown, mapped]))
+        surface_range = self._readout_range(t, loss, readout[LINE_GRID:], fake_scores[:sizes[0]])
+        if with_metrics:
+            with torch.no_grad():
+                self._measure(t, t.G(self.z_eval).cpu().numpy())
+        fake = readonly(shown.cpu().numpy())
+        p_g, d_star, bandwidth = line.densities(fake)
+        empty = readonly(np.empty((0, 0)))
+        return self._frame(
+            t, state, steps_per_s, loss, fake=fake, g_field=readonly(push[:sizes[0]]),
+            grid_x=self.grid_x, grid_y=self.grid_y, d_surface=empty, optimal_d=None,
+            manifold=readonly(manifold.cpu().numpy().reshape(*self.manifold_shape, 1)), surface_range=surface_range,
+            dim=1, line_x=line.x, line_p_data=line.p_data, line_p_g=p_g,
+            line_d=readonly(readout[:LINE_GRID].cpu().numpy().astype(np.float64)), line_d_star=d_star,
+            line_bandwidth=bandwidth, line_z=line.z_values, line_gz=readonly(mapped[:, 0].cpu().numpy()),
+            line_push=readonly(push[sizes[0]:, 0]))
+
+    def _frame(self, t: Trainer, state: RunState, steps_per_s: float, loss: Loss, **views) -> Snapshot:
+        """The Snapshot of this moment: the run's state and records, with the frame's views."""
         return Snapshot(
             step=t.step, state=state, steps_per_s=steps_per_s, config=t.config,
             target_label=t.target.label, extent=self.extent, real=self.real,
-            fake=readonly(shown.cpu().numpy()), g_field=readonly(g_field),
-            grid_x=readonly(self.grid_x), grid_y=readonly(self.grid_y),
-            d_surface=readonly(surface.cpu().numpy()), surface_probability=loss.probability,
-            equilibrium=loss.equilibrium, optimal_d=d_star,
-            manifold=readonly(manifold.cpu().numpy()), centers=t.target.centers,
+            surface_probability=loss.probability, equilibrium=loss.equilibrium, centers=t.target.centers,
             metrics=dict(self.latest_metrics), history=t.history.frozen(),
             metric_history=self.metric_history.frozen(), frame=next(_frames),
-            surface_range=surface_range, optimal_d_bandwidth=bandwidth,
-            mode_occupancy=self.latest_occupancy, metric_floor=dict(self.metric_floor),
+            mode_occupancy=self.latest_occupancy, metric_floor=dict(self.metric_floor), **views,
         )
+
+    def _readout_range(self, t: Trainer, loss: Loss, real_readout: torch.Tensor,
+                       fake_scores: torch.Tensor) -> tuple[float, float]:
+        """[0, 1] for a probability; a score's range from its values at the shown real and fake points."""
+        if loss.probability:
+            return (0.0, 1.0)
+        return self.score_scale.update(t.config.loss, loss, real_readout.cpu().numpy(),
+                                       loss.readout(fake_scores).cpu().numpy())
 
     def _g_field(self, t: Trainer, shown: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
         """(-dL_G/dx at each shown fake, D's raw scores there). -dL_G/dx is the direction that most
@@ -114,15 +161,8 @@ class Probe:
         return readonly(np.stack([rows[n] for n in self.occupancy_history.names], axis=1))
 
     def _measure(self, t: Trainer, fake: np.ndarray) -> None:
-        m: dict[str, float | None] = {
-            "js": metrics.js_divergence(self.real_eval, fake, self.extent, bins=JS_BINS),
-            "kl": metrics.kl_divergence(self.real_eval, fake, self.extent, bins=JS_BINS),
-            "w1": metrics.sliced_w1(self.real_eval, fake),
-            "modes": None, "hq": None,
-        }
+        m = measure(t.target, self.real_eval, fake)
         if t.target.is_mixture:
-            modes, hq = metrics.mode_stats(fake, t.target.centers, t.target.std)
-            m["modes"], m["hq"] = float(modes), hq
             occupancy = metrics.mode_occupancy(fake, t.target.centers)
             self.occupancy_history.append(t.step, dict(zip(self.occupancy_history.names, occupancy.tolist())))
         self.latest_metrics = m
@@ -130,20 +170,32 @@ class Probe:
         self.metric_history.append(t.step, {k: (math.nan if v is None else v) for k, v in m.items()})
 
 
+def measure(target: Target, real: np.ndarray, fake: np.ndarray) -> dict[str, float | None]:
+    """METRIC_NAMES of fake samples against real ones: JS and KL of histograms over the target's
+    window, W1 (sliced in the plane, exact on a line), and modes and hq for mixtures (else None)."""
+    if target.dim == 1:
+        lo, hi = target.extent[:2]
+        m: dict[str, float | None] = {
+            "js": metrics.js_divergence_1d(real, fake, lo, hi, bins=JS_BINS),
+            "kl": metrics.kl_divergence_1d(real, fake, lo, hi, bins=JS_BINS),
+            "w1": metrics.w1_1d(real, fake),
+        }
+    else:
+        m = {"js": metrics.js_divergence(real, fake, target.extent, bins=JS_BINS),
+             "kl": metrics.kl_divergence(real, fake, target.extent, bins=JS_BINS),
+             "w1": metrics.sliced_w1(real, fake)}
+    m["modes"], m["hq"] = None, None
+    if target.is_mixture:
+        modes, hq = metrics.mode_stats(fake, target.centers, target.std)
+        m["modes"], m["hq"] = float(modes), hq
+    return m
+
+
 def metric_floor(target: Target, real: np.ndarray, other_real: np.ndarray) -> dict[str, float | None]:
     """The metrics between two independent samples of the target: what a G that samples p_data
     exactly would score with this many points. JS, KL and W1 are not 0 there (sampling noise);
     modes and hq are what such a G reaches (None for targets without modes)."""
-    floor: dict[str, float | None] = {
-        "js": metrics.js_divergence(real, other_real, target.extent, bins=JS_BINS),
-        "kl": metrics.kl_divergence(real, other_real, target.extent, bins=JS_BINS),
-        "w1": metrics.sliced_w1(real, other_real),
-        "modes": None, "hq": None,
-    }
-    if target.is_mixture:
-        modes, hq = metrics.mode_stats(other_real, target.centers, target.std)
-        floor["modes"], floor["hq"] = float(modes), hq
-    return floor
+    return measure(target, real, other_real)
 
 
 # ---- the colour range of a score surface ----------------------------------------------------
