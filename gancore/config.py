@@ -208,6 +208,27 @@ def parse_field(name: str, text: str) -> Any:
     return value
 
 
+def config_from_dict(data: Any) -> TrainConfig:
+    """A config from its to_dict() form (a saved config.json); ConfigError names the first bad field."""
+    if not isinstance(data, dict):
+        raise ConfigError("config", "must be a JSON object of settings")
+    unknown = [k for k in data if k not in FIELDS]
+    if unknown:
+        raise ConfigError(str(unknown[0])[:30], f"is not a setting; settings are {', '.join(FIELDS)}")
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name == "points":
+            try:
+                values[name] = tuple((float(x), float(y)) for x, y in value)
+            except (TypeError, ValueError):
+                raise ConfigError("points", "must be a list of [x, y] pairs") from None
+        elif value is None or isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            values[name] = parse_field(name, "auto" if value is None else str(value))
+        else:
+            raise ConfigError(name, f"{value!r} is not a value for this setting")
+    return TrainConfig(**values).validate()
+
+
 def from_text(values: Mapping[str, str], base: TrainConfig = TrainConfig()) -> tuple[TrainConfig, list[str]]:
     """Build a config from text values, keeping `base` for every value that is unknown or invalid.
 

@@ -147,10 +147,10 @@ BAD = [
     (["compare", "--b", "loss=nope"], "loss: 'nope' is not one of"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     (["train", "--target", "points", "--points-csv", "{tmp}/missing.csv"], "points: cannot read"),
-    (["train", "--target", "points", "--points-csv", "{two_rows}"], "needs at least 3 rows, got 2"),
-    (["train", "--target", "points", "--points-csv", "{text}"], "could not convert string 'three'"),
-    (["train", "--target", "points", "--points-csv", "{nan}"], "every x and y must be a finite number"),
-    (["train", "--target", "points", "--points-csv", "{three_cols}"], "need 2 columns (x,y), got 3"),
+    (["train", "--target", "points", "--points-csv", "{two_rows}"], "two.csv: needs at least 3 points, found 2"),
+    (["train", "--target", "points", "--points-csv", "{text}"], "text.csv: line 3: 'three' is not a number"),
+    (["train", "--target", "points", "--points-csv", "{nan}"], "nan.csv: line 3: 'nan' is not a finite number"),
+    (["train", "--target", "points", "--points-csv", "{three_cols}"], "cols.csv: line 1: needs two columns (x, y), found 3"),
     (["train", "--points-csv", "{good}"], "points: --points-csv is only used with --target points"),
 ]
 
