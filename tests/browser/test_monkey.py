@@ -260,13 +260,13 @@ class Monkey:
 
     def check(self, what: str) -> None:
         page = self.page
+        exceptions = page.locator('[data-testid="stException"]')
         deadline = time.monotonic() + SETTLE_S
-        while time.monotonic() < deadline and not self.settled():
+        while time.monotonic() < deadline and not self.settled() and not exceptions.count():
             time.sleep(0.2)
         context = f"after {len(self.log)} actions ({' | '.join(self.log[-5:])})"
-        assert self.settled(), f"{context}: settings lost: {self.url_matches()} {self.widgets_match()}"
-        exceptions = page.locator('[data-testid="stException"]')
         assert exceptions.count() == 0, f"{context}: exception shown: {exceptions.first.inner_text()[:500]}"
+        assert self.settled(), f"{context}: settings lost: {self.url_matches()} {self.widgets_match()}"
         assert "Traceback" not in page.locator('[data-testid="stApp"]').inner_text(), f"{context}: a traceback"
         expect(page.get_by_role("heading", name="GAN Playground")).to_be_visible(timeout=int(SETTLE_S * 1000))
         if self.model.page == "plane":
