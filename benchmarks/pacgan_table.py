@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import time
 from pathlib import Path
 from typing import Any
@@ -50,14 +52,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     base = TrainConfig(g_width=args.width, d_width=args.width)
-    started = time.perf_counter()
+    started, cpu_before, load_before = time.perf_counter(), _cpu_seconds(), os.getloadavg()[0]
     cells: dict[tuple[str, str], Cell] = {}
+    trained = 0
     for label, settings in SETTINGS.items():
         result = sweep(base.replace(**settings), {"target": list(TARGETS)}, args.seeds, args.steps,
                        workers=args.workers, out=args.runs)
         cells.update({(c.values["target"], label): c for c in result.cells})
-    seconds = time.perf_counter() - started
-    info = {**machine(), "seconds": round(seconds)}
+        trained += result.trained
+    # Wall time depends on who else uses the cores; CPU time (ours and the workers') does not, much.
+    info = {**machine(), "seconds": round(time.perf_counter() - started), "cpu_seconds": round(_cpu_seconds() - cpu_before),
+            "load_average_1min_at_start": round(load_before, 2), "runs_trained": trained,
+            "runs": len(TARGETS) * len(SETTINGS) * args.seeds}
     header, floors = _header(base, args, info), _floors()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out + ".md").write_text(header + "\n\n" + _markdown(cells, floors, args.seeds) + "\n", encoding="utf-8")
@@ -83,8 +89,10 @@ def _header(base: TrainConfig, args: argparse.Namespace, info: dict[str, Any]) -
         "high-quality = within 3 std of its nearest mode (VEEGAN's definitions, as PacGAN); "
         "JS = Jensen-Shannon divergence of 50x50 histograms, 0 to ln 2 = 0.693. "
         "'perfect G' is a second sample of the data itself: the best these metrics can read with this many points.",
-        f"se = sample standard deviation / sqrt(n). Trained by gancore.sweep (local pool) in {info['seconds']} s "
-        f"on {info['cores']} cores ({info['cpu']}, load {info['load_average_1min']}), {info['date']}; "
+        f"se = sample standard deviation / sqrt(n). Trained by gancore.sweep (local pool) on {info['cores']} cores "
+        f"({info['cpu']}), {info['date']}: {info['runs_trained']} of {info['runs']} runs trained in "
+        f"{info['seconds']} s wall, {info['cpu_seconds']} s of CPU (1-minute load average "
+        f"{info['load_average_1min_at_start']} at the start, {info['load_average_1min']} at the end); "
         "`python -m benchmarks.pacgan_table` remakes it.",
     ])
 
@@ -109,6 +117,12 @@ def _cell(s: Stat | None, runs: int, scale: float, decimals: int) -> str:
         return "-"
     text = f"{s.mean * scale:.{decimals}f}" + ("" if s.se is None else f" ± {s.se * scale:.{decimals}f}")
     return text if s.n == runs else f"{text} (n={s.n})"
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the sweep's workers, once they exit)."""
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def _floors() -> dict[str, dict[str, float | None]]:

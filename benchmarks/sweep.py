@@ -20,6 +20,7 @@ RUNS_PER_CORE = 4               # enough runs that the last ones' uneven finish 
 # The sweep's wall time, from the budget's live window: ~40 s full, ~16 s quick (a sweep must be
 # long next to its workers' start-up of a few seconds, or it measures start-up).
 SWEEP_WINDOWS = 16
+ZERO_RUNS_PER_CORE = 10         # 0-step runs per worker for the overhead of a run
 PROBE_STEPS = 200               # steps of the run that sets how long each sweep run is
 
 
@@ -30,8 +31,11 @@ def measure(budget: Budget) -> Section:
     steps = _steps_per_run(budget.live_window_s * SWEEP_WINDOWS * cores / runs)
     start = capacity()
     got: dict[str, list[float]] = {"alone": [], "throughput": [], "ray/local": [], "local overhead": [],
-                                   "ray overhead": []}
+                                   "ray overhead": [], "marginal": [], "first": []}
     for _ in range(max(1, budget.live_reps // 2)):      # 2 repetitions full, 1 quick
+        marginal, first = _marginal(cores)
+        got["marginal"].append(marginal)
+        got["first"].append(first)
         alone_before = _alone(steps)
         local = _sweep("local", runs, steps, cores)
         ray = _sweep("ray", runs, steps, cores)
@@ -47,16 +51,21 @@ def measure(budget: Budget) -> Section:
                   summarise(got["throughput"]), 0.9),
         ratio_row("ray backend / local pool, same sweep (wall time, Ray start and stop included)",
                   summarise(got["ray/local"]), 0.85),
-        _below("overhead per run, local pool", summarise(got["local overhead"]), 0.5),
-        _below("overhead per run, ray backend", summarise(got["ray overhead"]), 0.5),
+        _below("overhead per run, local pool (runs of 0 steps, after the workers started)",
+               summarise(got["marginal"]), 0.5),
+        _seconds("overhead per run, local pool, start-up and shut-down shared out", summarise(got["local overhead"])),
+        _seconds("overhead per run, ray backend, start-up and shut-down shared out", summarise(got["ray overhead"])),
+        _seconds("start-up: sweep call to first result (runs of 0 steps), local pool", summarise(got["first"])),
         rate_row("one run alone (1 thread)", summarise(got["alone"])),
     ]
     one, two = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
     section.notes += [
         f"{runs} runs of {steps} steps ({CONFIG.target}, 2x{CONFIG.g_width}, batch {CONFIG.batch_size}) per sweep, "
         f"{cores} workers; 'alone' = gancore.cli.run in this process with 1 torch thread, as each worker trains.",
-        "Overhead per run = (workers x sweep wall time - the runs' own training time) / runs: worker and Ray "
-        "start-up, building each Trainer, moving configs and results, shutting down.",
+        f"Overhead per run, 0 steps: {ZERO_RUNS_PER_CORE * cores} runs of 0 steps, workers x (last result - first) "
+        "/ (runs - 1): building each Trainer and Probe, its first snapshot, moving the config and result.",
+        "Shared out = (workers x sweep wall time - the runs' own training time) / runs: the same, plus starting "
+        "the workers (and Ray) and shutting down, over this sweep's runs.",
         f"Machine during this section (probe before and after): one busy process got {one:.2f} of a core, two got "
         f"{two:.2f} cores in total; the throughput ratio cannot exceed about {min(1.0, two / (2 * one)):.2f} on it.",
     ]
@@ -86,6 +95,19 @@ def _sweep(backend: str, runs: int, steps: int, workers: int) -> dict[str, float
           progress=lambda done, total, result: result and seconds.append(result["seconds"]))
     wall = time.perf_counter() - t0
     return {"wall": wall, "overhead": (workers * wall - sum(seconds)) / runs}
+
+
+def _marginal(workers: int) -> tuple[float, float]:
+    """(seconds a run costs beyond its iterations, seconds to the first result) from a sweep of 0-step runs."""
+    arrivals: list[float] = []
+    runs, t0 = ZERO_RUNS_PER_CORE * workers, time.perf_counter()
+    sweep(CONFIG, {}, seeds=runs, steps=0, workers=workers,
+          progress=lambda done, total, result: result and arrivals.append(time.perf_counter() - t0))
+    return workers * (arrivals[-1] - arrivals[0]) / (runs - 1), arrivals[0]
+
+
+def _seconds(figure: str, spread: Spread) -> Row:
+    return Row(figure, spread.median, "s", spread.range_text("{:.2f}"))
 
 
 def _below(figure: str, spread: Spread, maximum: float) -> Row:
