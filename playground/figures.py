@@ -13,6 +13,7 @@ from gancore.losses import LOSSES, get_loss
 from gancore.palette import ARROW, D_SCALE, FAKE, MANIFOLD, REAL
 from gancore.snapshot import Snapshot
 from gancore.views import N_EVAL
+from playground.figures_1d import line_view
 
 REAL_NAME, FAKE_NAME, MANIFOLD_NAME = "real x ~ p_data", "fake G(z)", "G(z) manifold"
 ARROW_NAME = "−∇ₓL_G: lowers G's loss"
@@ -75,6 +76,12 @@ def view_caption(loss_key: str) -> str:
 # ---- the run view -------------------------------------------------------------------------------
 
 def run_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = "") -> dict:
+    """The run view of a snapshot, by the builder for its target's dimension (VIEWS): the same
+    structure ("data", "layout", "overlay") whichever it is, so the feed and the chart draw any."""
+    return VIEWS[snap.dim](snap, opts, title, caption)
+
+
+def plane_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = "") -> dict:
     """The discriminator surface under the real and fake samples, optionally beside D*.
 
     Plotly draws the axes and the legend; everything that changes each frame (the surfaces and
@@ -103,6 +110,9 @@ def run_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = 
     overlay = {"layers": layers, "caption": caption, "note": _outside_note(snap), "note_color": FAKE,
                "labels": labels}
     return {"data": traces, "layout": _view_layout(snap, title, with_optimal), "overlay": overlay}
+
+
+VIEWS = {1: line_view, 2: plane_view}     # Snapshot.dim -> its run view's builder (1: playground/figures_1d.py)
 
 
 def _axes(xaxis: str, yaxis: str) -> dict:
