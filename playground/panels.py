@@ -1,18 +1,14 @@
-"""The page's secondary panels: target picker, theory, the user's own points, and export."""
+"""The page's secondary panels: target picker, theory, and the user's own points."""
 from __future__ import annotations
-
-import csv
-import io
-import json
 
 import numpy as np
 import streamlit as st
 
 from gancore.points import FORMAT, MAX_MEGABYTES, MAX_POINTS, MIN_POINTS, PointsError, normalise, parse_points
 from gancore.snapshot import Snapshot
-from playground import controls, kept, widgets
+from playground import kept, widgets
 from playground.live_chart import live_chart
-from playground.sessions import SessionRuns, session_runs
+from playground.sessions import session_runs
 from playground.theory import LANGUAGES, LiveNumbers, theory_sections
 from playground.thumbnails import pickable, thumbnail
 
@@ -132,25 +128,3 @@ def _canvas(points: list) -> dict:
                       "marker": {"color": "#1b7837", "size": 7}}],
             "layout": {"xaxis": axis, "yaxis": {**axis, "scaleanchor": "x"}, "margin": {"l": 30, "r": 10, "t": 10, "b": 30},
                        "showlegend": False}}
-
-
-def export_panel(runs: SessionRuns) -> None:
-    """Download run A's config as JSON and each run's history as CSV."""
-    snaps = {name: runs[name].snapshot() for name in controls.names(runs)}
-    cols = st.columns(len(snaps) + 1)
-    config = json.dumps(snaps["a"].config.to_dict(), indent=2)
-    cols[0].download_button("config.json (run A)", config, file_name="gan-playground-config.json",
-                            mime="application/json", key="dl_config")
-    for col, (name, snap) in zip(cols[1:], snaps.items()):
-        col.download_button(f"history.csv (run {name.upper()})", history_csv(snap), mime="text/csv",
-                            file_name=f"gan-playground-history-{name}.csv", key=f"dl_history_{name}")
-
-
-def history_csv(snap: Snapshot) -> str:
-    """The per-iteration history as CSV: one row per recorded window, the step first."""
-    names = list(snap.history)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(names)
-    writer.writerows(zip(*(snap.history[n].tolist() for n in names)))
-    return out.getvalue()
