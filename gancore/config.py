@@ -51,7 +51,7 @@ class TrainConfig:
     """Everything that defines a run. Same config (seed included), same run."""
 
     # data
-    target: str = _f("ring8", label="target distribution", group="Data", choices=tuple(TARGETS), help="The 2D distribution the generator must learn.")
+    target: str = _f("ring8", label="target distribution", group="Data", choices=tuple(TARGETS), help="The distribution the generator must learn: a shape in the plane, or a density on a line (the *1d targets).")
     ring_radius: float = _f(2.0, label="ring radius", group="Data", low=0.1, high=10.0, help="ring8: radius of the circle of modes.")
     ring_std: float = _f(0.02, label="mode spread σ (ring)", group="Data", low=0.001, high=2.0, help="ring8: standard deviation of each mode.")
     grid_spacing: float = _f(2.0, label="grid spacing", group="Data", low=0.1, high=5.0, help="grid25: distance between neighbouring modes.")
@@ -59,8 +59,8 @@ class TrainConfig:
     data_noise: float = _f(0.05, label="shape noise", group="Data", low=0.0, high=1.0, help="Noise added to the non-mixture shapes (moons, swiss roll, your points).")
     points: tuple[tuple[float, float], ...] = _f((), label="your points", group="Data", text=False, help="Your own points, for the 'points' target.")
     # noise prior p_z
-    noise: str = _f("gaussian", label="noise prior p_z", group="Networks", choices=tuple(NOISES), help="The noise prior p_z that G maps to data space.")
-    noise_dim: int = _f(2, label="noise dimension (size of z)", group="Networks", low=1, high=8, help="Dimension of z. With 1 the generator's manifold is a curve.")
+    noise: str = _f("gaussian", label="noise prior p_z", group="Networks", choices=tuple(NOISES), help="The noise prior p_z that G maps to data space. On a line the paper draws z uniformly (uniform).")
+    noise_dim: int = _f(2, label="noise dimension (size of z)", group="Networks", low=1, high=8, help="Dimension of z. With 1 the generator's manifold is a curve. A 1D target ignores it: its z is one number (the paper's z line).")
     # networks: MLPs, D outputs a logit (or a critic score)
     g_layers: int = _f(2, label="G: hidden layers", group="Networks", low=0, high=6, help="Hidden layers of the generator.")
     g_width: int = _f(128, label="G: units per layer", group="Networks", low=1, high=512, help="Units per hidden layer of the generator.")
