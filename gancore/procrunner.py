@@ -123,12 +123,12 @@ class _Child:
 class Spares:
     """Children started ahead of need, so a ProcessRunner starts in milliseconds, not seconds."""
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, delay_s: float = 0.0):
         self.count = count
         self._ready: list[_Child] = []
         self._lock = threading.Lock()
         self._closed = False
-        self.refill()
+        self.refill(delay_s)
 
     def take(self) -> "_Child | None":
         """A started child, or None if none is ready yet (the caller starts its own); refills behind."""
@@ -137,10 +137,11 @@ class Spares:
         self.refill()
         return child
 
-    def refill(self) -> None:
-        threading.Thread(target=self._fill, name="gan-spares", daemon=True).start()
+    def refill(self, delay_s: float = 0.0) -> None:
+        threading.Thread(target=self._fill, args=(delay_s,), name="gan-spares", daemon=True).start()
 
-    def _fill(self) -> None:
+    def _fill(self, delay_s: float) -> None:
+        time.sleep(delay_s)
         with self._lock:
             missing = 0 if self._closed else self.count - len(self._ready)
         for _ in range(missing):

@@ -19,6 +19,9 @@ MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
 PUBLISH_EVERY_S = 0.05    # frames come on demand (one per page read), at most one per 50 ms
 SPARE_CHILDREN = 2        # processes started ahead, so compare mode's two runs start at once
+# ... but not while the first page loads: two Pythons importing torch took the CPU the browser needed
+# to draw the first picture (about a second of it on a 2-core machine).
+SPARES_AFTER_S = 5.0
 
 
 _BY_TOKEN: "weakref.WeakValueDictionary[str, SessionRuns]" = weakref.WeakValueDictionary()
@@ -102,7 +105,7 @@ def server_slots() -> Slots:
 
 @st.cache_resource(show_spinner=False)
 def server_spares() -> Spares:
-    return Spares(SPARE_CHILDREN)
+    return Spares(SPARE_CHILDREN, delay_s=SPARES_AFTER_S)
 
 
 @st.cache_resource(scope="session", on_release=SessionRuns.close, show_spinner=False)
