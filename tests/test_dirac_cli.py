@@ -1,6 +1,9 @@
 """`python -m gancore dirac`: flags from DiracConfig's fields, the JSON answer, one-line errors."""
 import json
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,10 +13,12 @@ from gancore.dirac import DIRAC_FIELDS, DiracConfig
 KEYS = {"config", "theta", "psi", "distance", "eigenvalues", "spectral_radius", "verdict", "detail"}
 
 
-@pytest.fixture(autouse=True)
-def dirac_command(monkeypatch):
-    # cli.py lists its extra commands in EXTRA_COMMANDS; until `dirac` is wired there, register it here.
-    monkeypatch.setitem(gancore.cli.EXTRA_COMMANDS, "dirac", "gancore.dirac_cli")
+def test_the_command_is_registered_and_runs_as_its_own_process():
+    assert gancore.cli.EXTRA_COMMANDS["dirac"] == "gancore.dirac_cli"
+    done = subprocess.run([sys.executable, "-m", "gancore", "dirac", "--steps", "50", "--json"],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout)) == KEYS
 
 
 def run(capsys, *argv):
