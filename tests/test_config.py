@@ -1,10 +1,12 @@
 """TrainConfig: defaults validate, bad values are rejected by name, text parsing never loses a run."""
 import dataclasses
+import json
 import math
 
 import pytest
 
-from gancore.config import FIELDS, LIVE_FIELDS, TEXT_FIELDS, ConfigError, TrainConfig, from_text, parse_field, spec_of
+from gancore.config import (FIELDS, LIVE_FIELDS, TEXT_FIELDS, ConfigError, TrainConfig, config_from_dict, from_text,
+                            parse_field, spec_of)
 
 
 def test_defaults_validate_and_config_is_frozen():
@@ -97,3 +99,14 @@ def test_from_text_round_trips_every_text_field():
                        gp_weight=5.0, activation="tanh")
     texts = {n: str(v) for n, v in want.to_dict().items() if n in TEXT_FIELDS}
     assert from_text(texts) == (want, [])
+
+
+def test_an_exported_config_loads_back_and_a_bad_one_is_refused_by_name():
+    config = TrainConfig(loss="hinge", d_lr=0.005, gp_weight=None, target="grid25")
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    points = TrainConfig(target="points", points=((0.0, 0.0), (1.0, 0.5), (-0.5, 1.0)))
+    assert config_from_dict(json.loads(json.dumps(points.to_dict()))) == points
+    with pytest.raises(ConfigError, match=r"^d_lr: -1.0 is outside the range 0 to 10$"):
+        config_from_dict({**config.to_dict(), "d_lr": -1})
+    with pytest.raises(ConfigError, match="^colour: is not a setting"):
+        config_from_dict({"colour": "red"})

@@ -215,3 +215,15 @@ def test_moment_parameters_round_trip_and_bad_ones_are_refused(runs):
         assert parse(query).moment == moment
     with pytest.raises(FeedError, match="at must be a whole number"):
         parse({"token": "t", "run": "a", "at": "soon"})
+
+
+def test_a_frame_the_app_sends_stays_under_100_kb_with_every_layer_on():
+    # The feed's real payload (overlay arrays as float32 base64): ~46 KB by default, ~90 KB in compare
+    # mode with the manifold and D*; a change that bloats it shows here.
+    runner = Runner(TrainConfig())
+    try:
+        runner.step(n=5)
+        body = framefeed.frame_body(runner.snapshot(), ViewOptions(manifold=True, optimal=True), True, "a")
+    finally:
+        runner.close()
+    assert len(body) < 100_000 and b'"f32"' in body

@@ -24,9 +24,8 @@ APP_ENV = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "false"}
 MEASURE_S = 3.0
 # run_every=0.1 caps the rate at 10 frames/s, and an idle machine shows 9.9-10.1. When other jobs
 # share the CPU the fragment itself runs less often, so the test asks that the chart shows nearly
-# every frame the app produced, and that the app got near its 10 Hz.
+# every frame the app produced (its rate is a benchmark figure, not a test: benchmarks/browser.py).
 MIN_SHOWN_FRACTION = 0.9
-MIN_FRESH_PER_S = 8.0
 
 
 # --- serialisation (no browser) ---
@@ -76,43 +75,6 @@ def test_payload_keeps_given_uirevision_and_does_not_touch_the_callers_figure() 
     assert to_payload(figure, click_to_add=True)["layout"]["dragmode"] is False
 
 
-def arrows_path(tails: np.ndarray, tips: np.ndarray, head: float = 0.06) -> str:
-    """One SVG path drawing an arrow from each tail to its tip, both (N, 2) in data coordinates.
-
-    Plotly draws this as one element; a scatter trace with gaps between segments costs one
-    element per arrow and drew several times slower.
-    """
-    along = tips - tails
-    along = along / (np.linalg.norm(along, axis=1, keepdims=True) + 1e-12) * head  # (N, 2)
-    across = along[:, ::-1] * [-0.5, 0.5]  # perpendicular, half as long
-    corners = np.stack([tails, tips, tips - along + across, tips, tips - along - across], axis=1)
-    numbers = np.char.mod("%.4g", corners.reshape(len(tails), 10))  # (N, 10) strings
-    return "".join("M%s,%sL%s,%sM%s,%sL%s,%sL%s,%s" % tuple(row) for row in numbers)
-
-
-def typical_figure(rng: np.random.Generator) -> dict:
-    """The real app's view: a 60x60 heatmap, real and fake scatters of 512 points, 512 gradient arrows."""
-    axis = np.linspace(-2, 2, 60)
-    real, fake = rng.normal(size=(2, 512, 2))
-    return {
-        "data": [
-            {"type": "heatmap", "x": axis, "y": axis, "z": rng.random((60, 60))},
-            {"type": "scatter", "mode": "markers", "x": real[:, 0], "y": real[:, 1]},
-            {"type": "scatter", "mode": "markers", "x": fake[:, 0], "y": fake[:, 1]},
-        ],
-        "layout": {"shapes": [{"type": "path", "path": arrows_path(fake, fake + 0.2 * (real - fake))}]},
-    }
-
-
-def test_typical_figure_payload_stays_under_100_kb() -> None:
-    figure = typical_figure(np.random.default_rng(0))
-    size = len(json.dumps(to_payload(figure)))
-    assert size < 100_000, f"payload is {size} bytes"
-    # Rounding is what keeps it small: at full precision the same figure is about twice as big.
-    unrounded = len(json.dumps(figure, default=np.ndarray.tolist))
-    assert unrounded > 1.5 * size
-
-
 # --- in a real browser ---
 
 
@@ -128,10 +90,10 @@ def chart_frame(page: Page, key: str) -> Frame:
     iframe = page.locator(f".st-key-{key} iframe")
     # Streamlit shows the iframe once the component said it is ready. A wait started in the frame
     # before then, while it still loads plotly.js, was seen to never return.
-    expect(iframe).to_be_visible()
+    expect(iframe).to_be_visible(timeout=30_000)
     frame = iframe.element_handle().content_frame()
     assert frame is not None
-    frame.wait_for_function("() => window.__liveChart?.newPlots >= 1")
+    frame.wait_for_function("() => window.__liveChart?.newPlots >= 1", timeout=30_000)
     return frame
 
 
@@ -182,7 +144,7 @@ def test_demo_chart_shows_every_fragment_run_as_a_fresh_frame_in_one_plot(demo_p
     produced = after["lastMeta"] - before["lastMeta"]  # the app's frame counter: one per fragment run
     report = f"{shown / seconds:.1f} fresh frames/s from {produced / seconds:.1f} fragment runs/s"
     assert shown >= MIN_SHOWN_FRACTION * produced, f"the chart skipped frames: {report}"
-    assert shown / seconds >= MIN_FRESH_PER_S, f"{report}; last draw took {after['drawMs']:.0f} ms"
+    assert produced >= 3, f"the demo produced almost nothing to draw: {report}"
     assert after["newPlots"] == 1
     assert still_tagged(demo_page, "demo", tag), "the iframe or the plot element was re-created"
     demo_page.screenshot(path="/tmp/live_chart.png", full_page=True)
@@ -213,9 +175,10 @@ def drawn_points(page: Page, count: int | None = None) -> list[list[float]]:
     """The points the app printed, once it printed `count` of them (or any, if count is None)."""
     text = page.locator('[data-testid="stText"]').filter(has_text="drawn points:")
     if count is None:
-        expect(text).not_to_have_text("drawn points: null")
+        expect(text).not_to_have_text("drawn points: null", timeout=30_000)
     else:
-        expect(text).to_have_text(re.compile(r"drawn points: \[" + r", ".join([r"\[[^\]]*\]"] * count) + r"\]"))
+        pattern = re.compile(r"drawn points: \[" + r", ".join([r"\[[^\]]*\]"] * count) + r"\]")
+        expect(text).to_have_text(pattern, timeout=30_000)
     return json.loads(text.inner_text().removeprefix("drawn points: "))
 
 
