@@ -73,13 +73,14 @@ def test_slots_never_release_more_than_they_gave():
     slots.release()
     assert slots.used == 1
     slots.release()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="released too many times"):
         slots.release()
 
 
 def test_watchers_end_with_their_run():
     r = Supervised(Runner(SMALL), slots=Slots(1))
     r.play()
+    assert any(t.name == "gan-run-watch" for t in threading.enumerate())
     r.pause()
     r.close()
     assert wait_for(lambda: not [t for t in threading.enumerate() if t.name == "gan-run-watch"], timeout=5)

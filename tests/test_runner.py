@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from gancore import Runner, RunState, TrainConfig
+from gancore import ConfigError, Runner, RunState, TrainConfig
 from gancore.runner import THREAD_PREFIX
 from gancore.trainer import Trainer
 
@@ -82,7 +82,7 @@ def test_live_change_keeps_step_count_and_structural_change_starts_fresh(runner)
 
 def test_invalid_update_raises_before_touching_the_run(runner):
     runner.step(n=3)
-    with pytest.raises(ValueError, match="d_lr"):
+    with pytest.raises(ConfigError, match="^d_lr: -1.0 is outside"):
         runner.update(runner.config.replace(d_lr=-1.0))
     assert runner.snapshot().step == 3
 
@@ -132,7 +132,11 @@ def test_a_run_whose_fakes_all_leave_for_good_is_stopped_as_diverged():
 def test_rate_is_measured_over_a_second_and_a_paused_run_shows_none(runner):
     runner.play()
     assert wait_for(lambda: runner.snapshot().steps_per_s > 0)
-    assert runner.snapshot().rate.endswith(" it/s")
+    s0, t0 = runner.trained_steps(), time.monotonic()
+    time.sleep(2.0)
+    s1, dt = runner.trained_steps(), time.monotonic() - t0
+    assert runner.snapshot().steps_per_s == pytest.approx((s1 - s0) / dt, rel=0.5)
+    assert runner.snapshot().rate == f"{runner.snapshot().steps_per_s:,.0f} it/s"
     runner.pause()
     assert runner.snapshot().steps_per_s == 0 and runner.snapshot().rate == "not training"
 
@@ -161,7 +165,6 @@ def test_the_timeline_holds_every_published_frame_and_gives_it_back(runner):
     runner.step(n=3)
     third = runner.snapshot()
     runner.step(n=2)
-    timeline = runner.timeline()
-    assert list(timeline.steps()) == [0, 3, 5]
-    back = timeline.at(3, runner.latest())
+    assert list(runner.recorded_steps()) == [0, 3, 5]
+    back = runner.frame_at(2)                                  # the recorded step nearest 2
     assert back.step == 3 and np.allclose(back.fake, third.fake) and np.allclose(back.d_surface, third.d_surface, atol=1e-3)
