@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from gancore.cli import ProgressBar, main
 from gancore.config import TEXT_FIELDS, TrainConfig
 from gancore.snapshot import RunState
 from gancore.trainer import Trainer
 from gancore.views import Probe
+from tests.support import one_torch_thread  # noqa: F401 (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--g-width", "32", "--d-width", "32", "--batch-size", "64"]
@@ -20,15 +20,6 @@ RESULT_KEYS = {"config", "steps", "diverged", "state", "steps_per_s", "seconds",
 METRIC_KEYS = {"js", "kl", "w1", "modes", "n_modes", "hq", "d_real", "d_fake",
                "loss_d", "d_penalty", "loss_g", "g_grad_norm", "d_grad_norm"}
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # Tiny nets gain nothing from a second thread, and two threads on a busy 2-core machine
-    # oversubscribe it: iterations then run tens of times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def run_json(capsys, *argv):

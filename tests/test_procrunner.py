@@ -6,17 +6,10 @@ import pytest
 
 from gancore import ConfigError, RunState, TrainConfig
 from gancore.procrunner import ProcessRunner, Spares
+from tests.support import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 
-
-def wait_for(condition, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture(scope="module")

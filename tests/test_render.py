@@ -22,18 +22,12 @@ from gancore.snapshot import Snapshot
 from gancore.timeline import Timeline, paired
 from gancore.trainer import Trainer
 from gancore.views import Probe
+from tests.support import one_torch_thread  # noqa: F401 (autouse fixture)
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 SMALL_FLAGS = ["--g-width", "32", "--d-width", "32", "--batch-size", "64"]
 NO_POINTS = np.zeros((0, 2))
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,15 @@
 """The run policy (gancore/run.py): the same slot cap and idle pause whatever carries the run."""
 import threading
-import time
 
 import pytest
 
 from gancore import CapacityError, Runner, RunState, Slots, Supervised, TrainConfig
 from gancore.procrunner import ProcessRunner
+from tests.support import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 TRANSPORTS = {"thread": Runner, "process": ProcessRunner}
 
-
-def wait_for(condition, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture(params=list(TRANSPORTS))

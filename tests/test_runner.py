@@ -8,6 +8,7 @@ import pytest
 from gancore import ConfigError, Runner, RunState, TrainConfig
 from gancore.runner import THREAD_PREFIX
 from gancore.trainer import Trainer
+from tests.support import wait_for
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 
@@ -15,14 +16,6 @@ SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 def runner_threads():
     return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
 
-
-def wait_for(condition, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture

@@ -14,18 +14,11 @@ from gancore.snapshot import Snapshot
 from gancore.timeline import MAX_BYTES, MAX_FRAMES, Timeline, paired
 from gancore.trainer import Trainer
 from gancore.views import Probe
+from tests.support import one_torch_thread  # noqa: F401 (autouse fixture)
 
 SMALL = TrainConfig(g_width=32, d_width=32, batch_size=64)
 FLOAT16_RTOL = 2.0 ** -11           # float16's relative rounding error
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # Tiny nets gain nothing from a second thread; on a busy 2-core machine two oversubscribe it.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
