@@ -17,7 +17,9 @@ MAX_RUNNERS = int(os.environ.get("GAN_PLAYGROUND_MAX_RUNNERS", "8"))
 # A run nobody has looked at for this long pauses itself: the watchdog behind the release hook,
 # for a tab that vanished without a clean disconnect.
 IDLE_TIMEOUT_S = float(os.environ.get("GAN_PLAYGROUND_IDLE_TIMEOUT_S", "10"))
-PUBLISH_EVERY_S = 0.05    # frames come on demand (one per page read), at most one per 50 ms
+# Frames come on demand (one per page read), at most this often: a little above what the chart
+# draws (main.js MAX_FPS: 15 a second on two cores, 30 on more), so a read never waits for one.
+PUBLISH_EVERY_S = 1 / 20 if (os.cpu_count() or 2) <= 2 else 1 / 40
 SPARE_CHILDREN = 2        # processes started ahead, so compare mode's two runs start at once
 # ... but not while the first page loads: two Pythons importing torch took the CPU the browser needed
 # to draw the first picture (about a second of it on a 2-core machine).
