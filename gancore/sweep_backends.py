@@ -105,11 +105,12 @@ def run_ray(tasks: Sequence[Task], workers: int | None, address: str | None) -> 
 
 def _start_ray(ray: Any, workers: int | None, address: str | None) -> None:
     if address is None:
-        # A local Ray for this sweep only. Its workers are fresh Pythons started elsewhere than our
-        # working directory, so they find gancore through PYTHONPATH.
+        # A local Ray for this sweep only: "local", since with no address ray.init would join any
+        # cluster that RAY_ADDRESS or a `ray start` on this machine points to. Its workers are fresh
+        # Pythons started elsewhere than our working directory, so they find gancore through PYTHONPATH.
         path = os.pathsep.join(filter(None, (REPO_ROOT, os.environ.get("PYTHONPATH"))))
-        ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, logging_level=logging.WARNING,
-                 runtime_env={"env_vars": {"PYTHONPATH": path}})
+        ray.init(address="local", num_cpus=workers or os.cpu_count(), include_dashboard=False,
+                 logging_level=logging.WARNING, runtime_env={"env_vars": {"PYTHONPATH": path}})
         return
     try:
         # A cluster may not share our disk: Ray uploads the gancore package to it once.
