@@ -118,7 +118,7 @@ def build_configs(values: dict, overrides: dict) -> tuple[TrainConfig, TrainConf
     return config_a, config_b
 
 
-PAGES = {"plane": "GAN on 2D data", "dirac": "Dirac-GAN (why training cycles)"}
+PAGES = {"plane": "a GAN on data (2D, or on a line)", "dirac": "Dirac-GAN (why training cycles)"}
 
 
 def page_picker() -> str:

@@ -186,7 +186,7 @@ class Monkey:
 
     def switch_page(self) -> str:
         page = "dirac" if self.model.page == "plane" else "plane"
-        label = "Dirac-GAN (why training cycles)" if page == "dirac" else "GAN on 2D data"
+        label = "Dirac-GAN (why training cycles)" if page == "dirac" else "a GAN on data (2D, or on a line)"
         self.page.locator(css_key("w.page")).get_by_text(label).click()
         self.model.page = page
         return f"page {page}"
