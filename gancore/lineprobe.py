@@ -23,13 +23,14 @@ LINE_GRID = 400      # x grid points of the curves
 Z_LINES = 40         # z values of the z -> x map: one line each from z up to G(z)
 KERNEL_SPAN = 5.0    # the kernel is cut 5 bandwidths out (3e-6 of its peak there)
 SCOTT = (4 / 3) ** 0.2   # Scott's rule for a Gaussian kernel in 1D: h = (4/3)^(1/5) σ n^(-1/5) ≈ 1.06 σ n^(-1/5)
+CAP_SHARE = 0.5      # p_g's bandwidth is at most half a mixture's mode std (the curve is drawn against p_data)
 UNDEFINED_SHARE = 1e-3   # D* is undefined (NaN) where p_data + p_g is under this share of its peak
 
 
 def line_bandwidth(samples: np.ndarray, floor: float, cap: float | None = None) -> float:
     """Scott's rule, h = (4/3)^(1/5) n^(-1/5) σ, with σ the smaller of the samples' std and IQR/1.349
     (as for the 2D D*), never below floor (the grid step: a kernel cannot be drawn finer) nor above
-    cap (a mixture's mode std, so a perfect G's modes are not smoothed flatter than p_data's)."""
+    cap (half a mixture's mode std: a perfect G's modes then show at least 89% of p_data's peak)."""
     x = np.asarray(samples, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     if len(x) < 2:
@@ -84,7 +85,7 @@ class LineProbe:
         self.dx = float(self.x[1] - self.x[0])
         self.x_tensor = torch.tensor(self.x[:, None], dtype=torch.float32, device=device)   # (g, 1)
         self.p_data = readonly(target.density(self.x))
-        self.cap = target.std                       # None for the non-mixtures
+        self.cap = None if target.std is None else CAP_SHARE * target.std     # None for the non-mixtures
         # The shown fakes come from the prior's quantiles, not a random draw: their KDE is p_g
         # smoothed, without the wiggles of sampling noise, and it moves smoothly between frames.
         self.z_shown = noise_quantiles(noise, n_shown, device)       # (n, 1)

@@ -173,11 +173,19 @@ def test_p_g_is_a_gaussian_kde_of_the_fakes_with_scotts_bandwidth():
     fake = snap.fake[:, 0].astype(np.float64)
     iqr = np.subtract(*np.percentile(fake, [75, 25]))
     scott = (4 / 3) ** 0.2 * len(fake) ** -0.2 * min(fake.std(), iqr / 1.349)
-    h = max(min(scott, 0.5), snap.line_x[1] - snap.line_x[0])        # capped at the mode's std, floored at the step
+    h = max(min(scott, 0.25), snap.line_x[1] - snap.line_x[0])       # at most half the mode's std, at least the step
     assert snap.line_bandwidth == pytest.approx(h, rel=1e-3)
     direct = np.exp(-(snap.line_x[:, None] - fake[None]) ** 2 / (2 * h * h)).mean(1) / (h * math.sqrt(2 * math.pi))
     # binning shifts each fake by under half a grid step: ~2% of the peak here, where h is 1.6 steps
     np.testing.assert_allclose(snap.line_p_g, direct, atol=0.03 * direct.max())
+
+
+def test_a_mixtures_p_g_is_smoothed_by_at_most_half_its_mode_std():
+    t, p, _ = probe_after(0, target="bimodal1d")
+    perfect = t.target.sample(4000, np.random.default_rng(12))
+    p_g, _, h = p.line.densities(perfect)
+    assert h == 0.15                                            # Scott's rule asks ~0.4: the modes' spread
+    assert p_g.max() / p.line.p_data.max() == pytest.approx((0.3 / math.hypot(0.3, 0.15)), abs=0.04)
 
 
 def test_binned_kde_equals_a_direct_kde_and_keeps_the_mass_inside_the_window():
