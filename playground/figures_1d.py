@@ -9,10 +9,15 @@ the two lines, the 1/2 level), so a new frame costs the browser no Plotly call.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from gancore.losses import LOSSES
 from gancore.snapshot import Snapshot
+
+if TYPE_CHECKING:                     # figures imports this module to dispatch to it: no import at run time
+    from playground.figures import ViewOptions
 
 P_DATA_NAME, P_G_NAME, D_NAME, D_STAR_NAME = "p_data(x)", "p_g(x)", "D(x)", "D*(x)"
 MAP_NAME, PUSH_NAME = "z → x = G(z)", "−∂L_G/∂x: lowers G's loss"
@@ -37,9 +42,10 @@ PUSH_EVERY = 4               # an arrow at every 4th line's G(z): 10 arrows, far
 ARROW_SHARE = 0.05           # the 90th-percentile arrow is this share of the view's width (as in 2D)
 
 
-def line_view(snap: Snapshot, opts, title: str = "", caption: str = "") -> dict:
-    """The 1D run view (figures.run_view's structure: "data", "layout", "overlay"); opts is a
-    figures.ViewOptions: arrows draws -∂L_G/∂x at each G(z), optimal draws D* where the loss aims for it."""
+def line_view(snap: Snapshot, opts: ViewOptions, title: str = "", caption: str = "") -> dict:
+    """The 1D run view (figures.run_view's structure: "data", "layout", "overlay"). Of the options,
+    arrows draws -∂L_G/∂x at G(z), optimal draws D* where the loss aims for it; the z -> x map is
+    always drawn (it is the 1D manifold), so manifold changes nothing here."""
     loss = LOSSES[snap.config.loss]
     with_star = opts.optimal and loss.d_star and snap.line_d_star is not None
     layers = [_curve(P_G_NAME, snap.line_x, snap.line_p_g, "y")]
@@ -97,7 +103,7 @@ def push_scale(push: np.ndarray, arrow_scale: float, extent) -> float | None:
     return ARROW_SHARE * arrow_scale * (extent[1] - extent[0]) / typical
 
 
-def _push_layers(snap: Snapshot, scale: float | None, opts) -> list[dict]:
+def _push_layers(snap: Snapshot, scale: float | None, opts: ViewOptions) -> list[dict]:
     """From every PUSH_EVERY-th G(z) along x by scale x -∂L_G/∂x, clipped to max_arrow typical
     arrows; each at its own height, in the order of z, a dot where it starts. One name: one legend
     entry hides both layers."""
