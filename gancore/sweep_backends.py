@@ -59,18 +59,24 @@ def run_local(tasks: Sequence[Task], workers: int | None, address: str | None) -
     """A process pool on this machine, one worker per core by default; workers are reused across runs."""
     if address is not None:
         raise ConfigError("address", "is only used with --backend ray")
+    size = min(workers or os.cpu_count() or 1, len(tasks))
     # spawn, not fork: a forked child would inherit torch's thread pools (and any Runner threads)
     # of the parent mid-state. Spawned workers start once (~1 s each) and then take run after run.
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, len(tasks)),
-                                                  mp_context=multiprocessing.get_context("spawn"),
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
                                                   initializer=_local_worker_started)
-    futures = [pool.submit(train_one, *task) for task in tasks]
+    # At most one run per worker is handed over at a time: the pool's own queue would keep a run
+    # or two more per worker that cancelling cannot reach, and Ctrl-C would wait for them to train.
+    waiting, running = collections.deque(tasks), set()
     try:
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
+        while waiting or running:
+            while waiting and len(running) < size:
+                running.add(pool.submit(train_one, *waiting.popleft()))
+            done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
     finally:
-        # Reached on completion, on an error and when the caller stops early (Ctrl-C): runs not
-        # yet started are dropped, and the workers exit before we return.
+        # Reached on completion, on an error and when the caller stops early (Ctrl-C): the runs
+        # in flight finish or abort (a terminal's Ctrl-C reaches the workers too), then they exit.
         pool.shutdown(wait=True, cancel_futures=True)
 
 
