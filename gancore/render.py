@@ -42,10 +42,11 @@ def _color_table(levels: int) -> np.ndarray:
 # Frames are drawn as indices into one palette of 256 colours: the surface's scale, the layers'
 # colours, then greys for the text's smooth edges. A GIF stores those indices as they are (exact
 # colours, no dithering, nothing flickers); other formats look them up in PALETTE.
-WHITE, TEXT, REAL_I, FAKE_I, ARROW_I, MANIFOLD_I = range(LEVELS, LEVELS + 6)
-GREYS = np.arange(LEVELS + 6, 256)                  # black to white
+WHITE, TEXT, REAL_I, FAKE_I, ARROW_I, MANIFOLD_I, D_LINE_I = range(LEVELS, LEVELS + 7)
+GREYS = np.arange(LEVELS + 7, 256)                  # black to white
+D_LINE = "#2166ac"                                  # D(x) on a line: blue, as the live 1D view draws it
 PALETTE = np.concatenate([
-    _color_table(LEVELS), [(255, 255, 255), (0, 0, 0), rgb(REAL), rgb(FAKE), rgb(ARROW), rgb(MANIFOLD)],
+    _color_table(LEVELS), [(255, 255, 255), (0, 0, 0), rgb(REAL), rgb(FAKE), rgb(ARROW), rgb(MANIFOLD), rgb(D_LINE)],
     np.repeat(np.linspace(0, 255, len(GREYS)).round()[:, None], 3, axis=1)]).astype(np.uint8)
 PALETTE.flags.writeable = False
 
@@ -80,9 +81,16 @@ def draw_row(snaps: Sequence[Snapshot], *, arrows: bool = True, manifold: bool =
 
 def draw_frame(snap: Snapshot, *, arrows: bool = True, manifold: bool = False, size: int = SIZE,
                label: str = "") -> np.ndarray:
-    """One run's frame as PALETTE indices: (size, size) uint8."""
+    """One run's frame as PALETTE indices: (size, size) uint8; drawn by its dimension's painter."""
     image = np.full((size, size), WHITE, np.uint8)
     header = max(12, round(size / 16))
+    PAINTERS[snap.dim](image, snap, header, size, arrows=arrows, manifold=manifold)
+    image[:header] = _text_band(f"{label}:   {caption(snap)}" if label else caption(snap), size, header)
+    return image
+
+
+def _paint_plane(image: np.ndarray, snap: Snapshot, header: int, size: int, *, arrows: bool, manifold: bool) -> None:
+    """D's surface, the manifold, real points, fakes and arrows, in the extent's aspect."""
     box = _plot_box(snap.extent, size, header)
     left, top, w, h = box
     image[top:top + h, left:left + w] = _surface(snap, w, h)
@@ -94,8 +102,37 @@ def draw_frame(snap: Snapshot, *, arrows: bool = True, manifold: bool = False, s
     if arrows:
         _draw_segments(image, np.concatenate([snap.fake, arrow_tips(snap.fake, snap.g_field)], 1),
                        snap.extent, box, ARROW_I)
-    image[:header] = _text_band(f"{label}:   {caption(snap)}" if label else caption(snap), size, header)
-    return image
+
+
+def _paint_line(image: np.ndarray, snap: Snapshot, header: int, size: int, *, arrows: bool, manifold: bool) -> None:
+    """Figure 1 of Goodfellow et al. (2014): p_data (black), p_g (green) and D(x) (blue, on [0, 1]
+    scaled to the densities' height, its 1/2 in grey) over x; under them a line from each z up to G(z)."""
+    x = snap.line_x
+    x0, x1 = float(x[0]), float(x[-1])
+    top = max(np.nanmax(snap.line_p_data), np.nanmax(snap.line_p_g), 1e-9) * 1.1
+    margin = max(1, size // 120)
+    split = header + round((size - header) * 0.72)
+    curves = (margin, header + margin, size - 2 * margin, split - header - 2 * margin)     # a Box
+    extent = (x0, x1, 0.0, top)
+
+    def polyline(values: np.ndarray, color: int) -> None:
+        xy = np.stack([x, values], 1)
+        _draw_segments(image, np.concatenate([xy[:-1], xy[1:]], 1), extent, curves, color)
+    if snap.equilibrium is not None and snap.surface_probability:
+        polyline(np.full_like(x, snap.equilibrium * top), GREYS[len(GREYS) // 2])
+    polyline(snap.line_p_data, TEXT)
+    polyline(snap.line_p_g, REAL_I)
+    lo, hi = snap.surface_range
+    polyline((np.asarray(snap.line_d) - lo) / max(hi - lo, 1e-12) * top, D_LINE_I)
+    # The z -> x map: z's range spread over the panel's width at the bottom, G(z) at the top.
+    z, gz = np.asarray(snap.line_z, float).ravel(), np.asarray(snap.line_gz, float).ravel()
+    zx = x0 + (z - z.min()) / max(z.max() - z.min(), 1e-12) * (x1 - x0)
+    mapping = (margin, split, size - 2 * margin, size - split - margin)
+    _draw_segments(image, np.stack([zx, np.zeros_like(zx), gz, np.ones_like(gz)], 1), (x0, x1, 0.0, 1.0),
+                   mapping, MANIFOLD_I)
+
+
+PAINTERS = {1: _paint_line, 2: _paint_plane}      # Snapshot.dim -> how its frame is drawn
 
 
 def arrow_tips(start: np.ndarray, push: np.ndarray) -> np.ndarray:

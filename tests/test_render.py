@@ -267,3 +267,23 @@ def test_cli_bad_animation_path_is_one_line_before_any_training(capsys, tmp_path
     assert main(["train", "--steps", "10000000", "--animate", str(tmp_path / target)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and err.startswith("error: argument --animate:") and words in err
+
+
+def test_a_run_on_a_line_is_drawn_as_the_papers_figure_and_exports(tmp_path):
+    from gancore import Runner
+    from gancore.palette import REAL
+    runner = Runner(TrainConfig(target="gauss1d", noise="uniform", g_width=16, d_width=16, batch_size=64))
+    try:
+        first = runner.snapshot()
+        runner.step(n=30)
+        later = runner.snapshot()
+    finally:
+        runner.close()
+    image = render_frame(later, size=240)
+    assert image.shape == (240, 240, 3)
+    colours = {tuple(c) for c in image.reshape(-1, 3)}
+    assert {(0, 0, 0), render.rgb(REAL), render.rgb(render.D_LINE)} <= colours   # p_data, p_g, D(x)
+    assert (render_frame(first, size=240) != image).any()
+    path = tmp_path / "line.gif"
+    steps = animation.export_animation([first, later], path, fps=5, size=240)
+    assert [s[0] for s in steps] == [0, 30] and path.stat().st_size > 0
