@@ -122,6 +122,11 @@ _SMALL = dict(g_width=64, d_width=64, batch_size=128, device="cpu")
 _COLLAPSE = TrainConfig(g_width=64, d_width=64, batch_size=64, g_steps=5, seed=0, device="cpu")
 
 LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (
+    # Figure 1 of Goodfellow et al. (2014), live: on a line, D flattens to 1/2 as p_g meets p_data.
+    # Slow, small rates and a big batch so the game settles instead of oscillating (4,000 steps: JS 0.03).
+    Lesson("game", View.LINE_1D, claim="d_flattens_to_one_half", steps=4000,
+           config=TrainConfig(target="gauss1d", noise="uniform", g_layers=2, g_width=32, d_layers=2, d_width=32,
+                              d_lr=5e-4, g_lr=1e-4, batch_size=512, loss="nonsaturating", seed=0, device="cpu")),
     # Algorithm 1's k, one against five: D(x) - D(G(z)) about 0.1 against 0.5.
     Lesson("k-steps", View.PLANE_2D, claim="more_d_steps_separate_more", steps=400,
            config=TrainConfig(**_SMALL, d_steps=1, seed=0), compare={"d_steps": 5},

@@ -72,14 +72,20 @@ def sidebar() -> tuple[dict, dict, ViewOptions]:
                     _loss_formulas(values)
         overrides = _compare_settings()
         with st.expander("View", expanded=True):
-            opts = _view_options()
+            opts = _view_options(target)
     return values, overrides, opts
 
 
-def _view_options() -> ViewOptions:
+# View options a target on a line has no use for: its z -> x map is always drawn.
+LINE_HIDES = ("manifold",)
+
+
+def _view_options(target: str) -> ViewOptions:
     values = {}
+    on_a_line = widgets.target_dim(target) == 1
     for name in viewstate.FIELDS:
-        if name not in VIEW_LABELS:            # options without a control keep their defaults
+        if name not in VIEW_LABELS or on_a_line and name in LINE_HIDES:
+            values[name] = kept.get(f"view.{name}")   # not drawn: kept as the user left it
             continue
         bound = kept.bind(f"view.{name}")
         if name == "arrow_scale":

@@ -493,13 +493,16 @@ def _add_marks(layout: dict, run: str, items: list[tuple[int, str]], compare: bo
 
 # ---- the metrics line under the charts ----------------------------------------------------------
 
+W1_NAMES = {1: "W1 (exact on a line)", 2: "sliced W1"}     # what metrics.w1 measures, by dimension
+
+
 def metrics_caption(runs: dict[str, Snapshot]) -> str:
     """The latest metrics of each run, each beside its floor (what a perfect G scores), as markdown."""
     rows = []
     for name, snap in runs.items():
         m, floor = snap.metrics, snap.metric_floor
         row = (f"{name.upper()}: JS {_fmt(m['js'])} nats (floor {_fmt(floor.get('js'))}) · "
-               f"sliced W1 {_fmt(m['w1'])} (floor {_fmt(floor.get('w1'))})")
+               f"{W1_NAMES[snap.dim]} {_fmt(m['w1'])} (floor {_fmt(floor.get('w1'))})")
         if snap.centers is not None:
             row += (f" · modes {_fmt(m['modes'], '.0f')}/{len(snap.centers)} · high quality {_fmt(m['hq'], '.0%')}"
                     f" (real data: {_fmt(floor.get('hq'), '.0%')})")

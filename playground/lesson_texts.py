@@ -54,6 +54,34 @@ _SAT = f"${LOSSES['minimax'].g_latex}$"
 _NONSAT = f"${LOSSES['nonsaturating'].g_latex}$"
 
 TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "game": {
+        "en": {
+            "title": "The game on a line: D flattens to 1/2 as p_g meets p_data",
+            "body": (
+                "This is Figure 1 of the paper, live. The black dotted curve is p_data, the green one p_g (a "
+                "smoothed histogram of G's samples), the blue dashed one the discriminator's D(x); under them each "
+                "line runs from a noise value z up to the point G(z) it is mapped to, so where the lines crowd "
+                "p_g is high. At first D is high where the real data lies and low where the fakes are. As G moves "
+                "its mass onto p_data, D* = p_data/(p_data + p_g) tends to 1/2 everywhere, and the trained D "
+                "follows: after «a.d_lr»-sized steps for a few thousand iterations D(x) lies within a few "
+                "hundredths of 1/2 over the data."),
+            "watch": ("The blue D(x) curve flattening onto the grey 1/2 line while the green p_g slides over the "
+                      "black p_data; the z lines bunching where the data is dense."),
+            "question": ("D(x) = 1/2 everywhere means D cannot tell real from fake. Does it prove that p_g = "
+                         "p_data? Can you find settings where D is flat but the curves still differ?"),
+        },
+        "zh": {
+            "title": "一维上的博弈：当 p_g 与 p_data 重合时，D 趋于 1/2",
+            "body": (
+                "这就是论文中的图 1，而且是实时的。黑色点线是 p_data，绿色曲线是 p_g（G 的样本经平滑后的直方图），"
+                "蓝色虚线是判别器的 D(x)；下方每条线从一个噪声值 z 连到它被映射到的点 G(z)，线越密集，p_g 越高。"
+                "起初，D 在真实数据处高、在生成样本处低。随着 G 把概率质量移到 p_data 上，D* = p_data/(p_data + p_g) "
+                "处处趋于 1/2，训练中的 D 也随之变化：以 «a.d_lr» 的学习率训练几千轮后，D(x) 在数据范围内与 1/2 "
+                "只相差几个百分点。"),
+            "watch": "蓝色的 D(x) 曲线逐渐压平到灰色的 1/2 线上，同时绿色的 p_g 滑到黑色的 p_data 上；z 的连线在数据密集处聚拢。",
+            "question": "D(x) 处处等于 1/2 说明 D 分不清真假。这能证明 p_g = p_data 吗？你能找到 D 已经变平、但两条曲线仍不相同的设置吗？",
+        },
+    },
     "k-steps": {
         "en": {
             "title": "Algorithm 1's k: several D steps for each G step",

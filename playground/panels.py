@@ -6,6 +6,7 @@ import streamlit as st
 
 from gancore.points import FORMAT, MAX_MEGABYTES, MAX_POINTS, MIN_POINTS, PointsError, normalise, parse_points
 from gancore.snapshot import Snapshot
+from gancore.targets import make_target
 from playground import kept, widgets
 from playground.live_chart import live_chart
 from playground.sessions import session_runs
@@ -21,6 +22,9 @@ DRAW_WINDOW = 2.5
 
 def _pick_target(prefix: str, key: str) -> None:
     widgets.set_value("target", prefix, key)
+    if make_target(key).dim == 1:
+        # The paper's z line: a target on a line starts with uniform noise (the user may change it).
+        widgets.set_value("noise", prefix, "uniform")
 
 
 def target_picker(prefix: str) -> None:

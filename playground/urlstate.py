@@ -22,7 +22,7 @@ VIEW_PREFIX = "view."      # view options that differ from the defaults: view.ar
 DIRAC_PREFIX = "dirac."    # the Dirac-GAN's settings that differ from its defaults: dirac.h=0.5
 COMPARE_KEY, LANG_KEY, PAGE_KEY, LESSON_KEY, HIDE_KEY = "compare", "lang", "page", "lesson", "hide"
 PAGES = ("plane", "dirac")  # what the page shows: a GAN on 2D data, or the Dirac-GAN
-PAGE_OF_VIEW = {View.PLANE_2D: "plane", View.DIRAC: "dirac"}
+PAGE_OF_VIEW = {View.PLANE_2D: "plane", View.LINE_1D: "plane", View.DIRAC: "dirac"}
 PAGE_KEYS = (COMPARE_KEY, LANG_KEY, PAGE_KEY, LESSON_KEY, HIDE_KEY)
 PREFIXES = (B_PREFIX, VIEW_PREFIX, DIRAC_PREFIX)
 HIDEABLE = TEXT_FIELDS     # controls a classroom link may hide

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Mapping
 
 import streamlit as st
 
 from gancore.config import FIELDS, TEXT_FIELDS, Spec, machine_allows
-from gancore.targets import TARGET_PARAMS, TargetParams
+from gancore.targets import TARGET_PARAMS, TargetParams, make_target
 from gancore.losses import LOSSES
 from playground import kept
 
@@ -101,9 +102,24 @@ def draw(name: str, prefix: str, fields: Fields = FIELDS, when: str | None = Non
     return value(name, prefix)
 
 
+# Settings a target on a line ignores (its z is one number): hidden there, kept for the plane.
+IGNORED_ON_A_LINE = frozenset({"noise_dim"})
+
+
 def visible(name: str, target: str) -> bool:
-    """Target parameters show only for the targets that read them (gancore.targets.TARGET_PARAMS)."""
+    """Target parameters show only for the targets that read them (gancore.targets.TARGET_PARAMS),
+    and what a target on a line ignores only for targets in the plane."""
+    if name in IGNORED_ON_A_LINE and target_dim(target) == 1:
+        return False
     return name not in TARGET_FIELDS or name in TARGET_PARAMS[target]
+
+
+@functools.cache
+def target_dim(target: str) -> int:
+    try:
+        return make_target(target, TargetParams(points=((0.0, 0.0), (1.0, 0.0), (0.0, 1.0)))).dim
+    except ValueError:
+        return 2
 
 
 def draw_group(group: str, prefix: str, target: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:

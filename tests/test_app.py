@@ -264,3 +264,24 @@ def test_history_csv_carries_every_metric_the_charts_show(at):
 
 def kept_value(at, key):
     return at.session_state["_kept"].get(key)
+
+
+def test_picking_a_target_on_a_line_shows_its_settings_and_the_papers_uniform_z(at):
+    at.button(key="pick-gauss1d").click().run()
+    assert not at.exception, at.exception
+    config = runs(at)["a"].config
+    assert (config.target, config.noise) == ("gauss1d", "uniform")
+    with pytest.raises(KeyError):
+        widget(at, "noise_dim")                      # a line's z is one number: nothing to set
+    assert not [t for t in at.sidebar.toggle if t.key == "w.view.manifold"]
+    at.button(key="pick-ring8").click().run()
+    assert widget(at, "noise_dim").value == 2 and runs(at)["a"].config.noise == "uniform"   # kept as set
+
+
+def test_the_game_lesson_opens_on_the_line_and_plays():
+    at = start(lesson="game")
+    assert not at.exception, at.exception
+    a = runs(at)["a"]
+    assert a.config.target == "gauss1d" and a.running and not runs(at).has("b")
+    assert a.snapshot().dim == 1
+    runs(at).close()

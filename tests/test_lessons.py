@@ -90,7 +90,7 @@ def modes_held(points: np.ndarray, centers: np.ndarray, share: float = 0.05) -> 
 # ---- the registry ------------------------------------------------------------------------------
 
 def test_lessons_are_keyed_by_their_own_key_in_course_order():
-    assert list(LESSONS) == ["k-steps", "saturating", "collapse", "fixes", "dirac", "balance"]
+    assert list(LESSONS) == ["game", "k-steps", "saturating", "collapse", "fixes", "dirac", "balance"]
     assert all(key == lesson.key for key, lesson in LESSONS.items())
 
 
@@ -102,7 +102,7 @@ def test_every_lesson_has_a_claim_test_here():
 
 
 def test_unknown_lesson_names_the_valid_ones():
-    with pytest.raises(KeyError, match="valid lessons: k-steps, saturating, collapse"):
+    with pytest.raises(KeyError, match="valid lessons: game, k-steps, saturating, collapse"):
         get_lesson("nope")
 
 
@@ -400,3 +400,30 @@ def test_claim_r1_converges_plain_cycles():
     assert f["verdict_a"] is Verdict.CYCLES and f["turns_a"] > 5 and f["end_a"] > 0.2
     # With R1 (gamma 1): spectral radius 0.927, distance 3.3e-17 after 500 steps.
     assert f["verdict_b"] is Verdict.CONVERGES and f["radius_b"] < 0.95 and f["end_b"] < 1e-12
+
+
+def flatness(snap) -> tuple[float, float]:
+    """(mean |D(x) - 1/2| weighted by p_data, largest |D(x) - 1/2| within 1.5 std of the mean: 87% of p_data)."""
+    dev = np.abs(snap.line_d - 0.5)
+    near = np.abs(snap.line_x - 1.0) <= 1.5 * 0.5               # gauss1d: N(1, 0.5^2)
+    return float(snap.line_p_data @ dev / snap.line_p_data.sum()), float(dev[near].max())
+
+
+def test_claim_d_flattens_to_one_half():
+    lesson = get_lesson("game")
+    t = Trainer(lesson.config)
+    p = Probe(t)
+    for _ in range(100):
+        t.iterate()
+    early = p.snapshot(t, RunState.RUNNING, 0.0)
+    while t.step < lesson.steps:
+        t.iterate()
+    late = p.snapshot(t, RunState.RUNNING, 0.0)
+    (early_mean, early_max), (late_mean, late_max) = flatness(early), flatness(late)
+    # Measured for seed 0 (seeds 0-7 in brackets). At step 100 D tells p_data from p_g: mean 0.185
+    # [0.106-0.185], max 0.311 [0.23-0.31], JS 0.61 [0.44-0.61] ...
+    assert early_mean > 0.08 and early_max > 0.15 and early.metrics["js"] > 0.3
+    # ... at step 4000 p_g has met p_data: JS 0.030 [0.022-0.049] (floor 0.003), W1 0.057 [0.048-0.106],
+    # and D is flat at 1/2 on the data: mean 0.017 [0.017-0.030], max 0.020 [0.020-0.074].
+    assert late.metrics["js"] < 0.06 and late.metrics["w1"] < 0.15
+    assert late_mean < 0.05 and late_max < 0.1

@@ -93,6 +93,8 @@ class Monkey:
         key = self.rng.choice(pickable())
         self.page.locator(f"{css_key('pick-' + key)} button").click()
         self.model.a["target"] = key
+        if widgets.target_dim(key) == 1:
+            self.model.a["noise"] = "uniform"          # the paper's z line, set with the target
         return f"target {key}"
 
     def choice(self) -> str:
@@ -172,7 +174,8 @@ class Monkey:
     def view(self) -> str:
         if self.model.page != "plane":
             return self.switch_page()
-        name = self.rng.choice(list(VIEW_TOGGLES))
+        on_a_line = widgets.target_dim(self.model.a["target"]) == 1
+        name = self.rng.choice([n for n in VIEW_TOGGLES if not (on_a_line and n == "manifold")])
         reveal(self.page, f"w.view.{name}").locator("label").click()
         self.model.view[name] = not self.model.view[name]
         return f"view {name} {'on' if self.model.view[name] else 'off'}"
