@@ -42,10 +42,35 @@ def _in_process(config: TrainConfig) -> RunHandle:
     return ProcessRunner(config, publish_every_s=PUBLISH_EVERY_S, spares=server_spares())
 
 
+def _on_ray(config: TrainConfig) -> RunHandle:
+    from gancore import rayrunner        # Ray is optional: imported only by a server started for it
+    rayrunner.connect(RAY_ADDRESS)
+    return rayrunner.RayRunner(config, publish_every_s=PUBLISH_EVERY_S)
+
+
 # Where a run trains: one run in a thread of the server (cheap: no process to start); compare
 # mode's runs in processes of their own (two threads of one process share Python's lock and ran
 # at half speed each; two processes run at full speed).
-PLACES: dict[str, Callable[[TrainConfig], RunHandle]] = {"thread": _in_thread, "process": _in_process}
+PLACES: dict[str, Callable[[TrainConfig], RunHandle]] = {"thread": _in_thread, "process": _in_process, "ray": _on_ray}
+# A server started with a Ray address trains every run on that cluster (a classroom): the server
+# only relays frames. Compare mode's runs are Ray actors then too.
+RAY_ADDRESS = os.environ.get("GAN_PLAYGROUND_RAY_ADDRESS") or None
+
+
+def _join_ray_early() -> None:
+    # Joining the cluster (and uploading gancore to it) takes seconds: start it with the server,
+    # not with the first student's page.
+    from gancore import rayrunner
+    threading.Thread(target=rayrunner.connect, args=(RAY_ADDRESS,), name="gan-ray-connect", daemon=True).start()
+
+
+if RAY_ADDRESS:
+    _join_ray_early()
+
+
+def place_of(asked: str) -> str:
+    """Where a run trains: on Ray when the server has an address, else where the page asked."""
+    return "ray" if RAY_ADDRESS else asked
 
 
 class SessionRuns:
@@ -61,7 +86,7 @@ class SessionRuns:
         _BY_TOKEN[self.token] = self
 
     def _make(self, config: TrainConfig, place: str) -> Supervised:
-        return Supervised(PLACES[place](config), slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S)
+        return Supervised(PLACES[place_of(place)](config), slots=self._slots, idle_timeout_s=IDLE_TIMEOUT_S)
 
     def get(self, name: str, config: TrainConfig, place: str = "thread") -> Supervised:
         """The named run, created paused from `config` the first time it is asked for."""
@@ -107,7 +132,7 @@ def server_slots() -> Slots:
 
 @st.cache_resource(show_spinner=False)
 def server_spares() -> Spares:
-    return Spares(SPARE_CHILDREN, delay_s=SPARES_AFTER_S)
+    return Spares(0 if RAY_ADDRESS else SPARE_CHILDREN, delay_s=SPARES_AFTER_S)
 
 
 @st.cache_resource(scope="session", on_release=SessionRuns.close, show_spinner=False)
