@@ -10,28 +10,31 @@ import time
 
 from benchmarks.budget import Budget
 from benchmarks.report import Row, Section, rate_row, ratio_row
-from benchmarks.timing import Spread, capacity, in_thread, ratios, summarise, torch_threads
+from benchmarks.timing import Spread, capacity, in_thread, summarise, torch_threads
 from gancore.cli import run
 from gancore.config import TrainConfig
 from gancore.sweep import sweep
+from gancore.sweep_backends import start_ray
 
 CONFIG = TrainConfig()          # the app's default size: ring8, 2 hidden layers of 128, batch 256
 RUNS_PER_CORE = 4               # enough runs that the last ones' uneven finish costs little
-# The sweep's wall time, from the budget's live window: ~40 s full, ~16 s quick (a sweep must be
-# long next to its workers' start-up of a few seconds, or it measures start-up).
-SWEEP_WINDOWS = 16
+# Steps per run, per second of the budget's live window: 2400 full, 960 quick, i.e. runs of ~7 s
+# and ~3 s on a free core (~350 steps/s). A sweep must be long next to its workers' start-up
+# (a few seconds), or it measures start-up. Fixed, not scaled to a probe run: on a busy machine a
+# short probe reads slow and would make the sweeps shorter still.
+STEPS_PER_WINDOW_S = 960
 ZERO_RUNS_PER_CORE = 10         # 0-step runs per worker for the overhead of a run
-PROBE_STEPS = 200               # steps of the run that sets how long each sweep run is
 
 
 def measure(budget: Budget) -> Section:
     section = Section("Sweeps: P runs at once on P cores, the Ray backend, overhead per run")
     cores = len(os.sched_getaffinity(0))
     runs = RUNS_PER_CORE * cores
-    steps = _steps_per_run(budget.live_window_s * SWEEP_WINDOWS * cores / runs)
+    steps = int(STEPS_PER_WINDOW_S * budget.live_window_s)
+    _alone(steps // 10)             # untimed: the first run in a process pays for torch's first calls
     start = capacity()
-    got: dict[str, list[float]] = {"alone": [], "throughput": [], "ray/local": [], "local overhead": [],
-                                   "ray overhead": [], "marginal": [], "first": []}
+    got: dict[str, list[float]] = {"alone": [], "throughput": [], "ray/local": [], "warm ray/local": [],
+                                   "local overhead": [], "ray overhead": [], "marginal": [], "first": []}
     for _ in range(max(1, budget.live_reps // 2)):      # 2 repetitions full, 1 quick
         marginal, first = _marginal(cores)
         got["marginal"].append(marginal)
@@ -39,10 +42,12 @@ def measure(budget: Budget) -> Section:
         alone_before = _alone(steps)
         local = _sweep("local", runs, steps, cores)
         ray = _sweep("ray", runs, steps, cores)
+        warm = _warm_ray_sweep(runs, steps, cores)
         alone = (alone_before + _alone(steps)) / 2      # before and after: drift hits both sides
         got["alone"].append(alone)
         got["throughput"].append(runs * steps / local["wall"] / (cores * alone))
         got["ray/local"].append(local["wall"] / ray["wall"])
+        got["warm ray/local"].append(local["wall"] / warm["wall"])
         got["local overhead"].append(local["overhead"])
         got["ray overhead"].append(ray["overhead"])
     end = capacity()
@@ -51,6 +56,7 @@ def measure(budget: Budget) -> Section:
                   summarise(got["throughput"]), 0.9),
         ratio_row("ray backend / local pool, same sweep (wall time, Ray start and stop included)",
                   summarise(got["ray/local"]), 0.85),
+        ratio_row("ray backend on a Ray already running / local pool, same sweep", summarise(got["warm ray/local"]), 0.85),
         _below("overhead per run, local pool (runs of 0 steps, after the workers started)",
                summarise(got["marginal"]), 0.5),
         _seconds("overhead per run, local pool, start-up and shut-down shared out", summarise(got["local overhead"])),
@@ -82,12 +88,6 @@ def _alone(steps: int) -> float:
         return in_thread(once)
 
 
-def _steps_per_run(seconds: float) -> int:
-    _alone(PROBE_STEPS // 4)         # untimed: the first run in a process pays for torch's first calls
-    rate = _alone(PROBE_STEPS)
-    return max(PROBE_STEPS, int(seconds * rate / 100) * 100)
-
-
 def _sweep(backend: str, runs: int, steps: int, workers: int) -> dict[str, float]:
     seconds: list[float] = []
     t0 = time.perf_counter()
@@ -95,6 +95,16 @@ def _sweep(backend: str, runs: int, steps: int, workers: int) -> dict[str, float
           progress=lambda done, total, result: result and seconds.append(result["seconds"]))
     wall = time.perf_counter() - t0
     return {"wall": wall, "overhead": (workers * wall - sum(seconds)) / runs}
+
+
+def _warm_ray_sweep(runs: int, steps: int, workers: int) -> dict[str, float]:
+    """The Ray sweep on a local Ray started beforehand, as on a cluster (--address): Ray's start-up not counted."""
+    import ray
+    start_ray(ray, workers, None)
+    try:
+        return _sweep("ray", runs, steps, workers)
+    finally:
+        ray.shutdown()
 
 
 def _marginal(workers: int) -> tuple[float, float]:

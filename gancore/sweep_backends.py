@@ -90,7 +90,7 @@ def run_ray(tasks: Sequence[Task], workers: int | None, address: str | None) -> 
     # A Ray this process already joined (the app's, a notebook's) is used as it is, and left running.
     started = not ray.is_initialized()
     if started:
-        _start_ray(ray, workers, address)
+        start_ray(ray, workers, address)
     # Ray places each task on a free CPU; `workers` also caps how many of ours run at once on a
     # cluster, so a sweep can share one.
     cap = workers or len(tasks)
@@ -109,7 +109,8 @@ def run_ray(tasks: Sequence[Task], workers: int | None, address: str | None) -> 
             ray.shutdown()
 
 
-def _start_ray(ray: Any, workers: int | None, address: str | None) -> None:
+def start_ray(ray: Any, workers: int | None, address: str | None) -> None:
+    """Join the cluster at `address`, or start a local Ray of `workers` CPUs, set up to import gancore."""
     if address is None:
         # A local Ray for this sweep only: "local", since with no address ray.init would join any
         # cluster that RAY_ADDRESS or a `ray start` on this machine points to. Its workers are fresh
