@@ -22,9 +22,8 @@ from multiprocessing.connection import Client, Connection, Listener, wait
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gancore.config import TrainConfig
+from gancore.remote import RemoteRun
 from gancore.runner import UNWATCHED_S, Runner
 from gancore.snapshot import RunState, Snapshot, frozen
 
@@ -159,7 +158,7 @@ class Spares:
             child.close()
 
 
-class ProcessRunner:
+class ProcessRunner(RemoteRun):
     """The run-handle interface (gancore/run.py), with the run in a child process.
 
     Like the Runner, no method raises a training error; a child that dies (killed from outside)
@@ -197,57 +196,6 @@ class ProcessRunner:
                     pass
         return self._snapshot
 
-    def latest(self) -> Snapshot:
-        return self._snapshot
-
-    def trained_steps(self) -> int:
-        return self._call("trained_steps")
-
-    def recorded_steps(self):
-        return self._call("recorded_steps") if self._live else np.array([self._snapshot.step])
-
-    def frame_at(self, step: int) -> Snapshot:
-        return frozen(self._call("frame_at", step)) if self._live else self._snapshot
-
-    def recording(self, max_frames: int = 300) -> list[Snapshot]:
-        return [frozen(s) for s in self._call("recording", max_frames)] if self._live else [self._snapshot]
-
-    @property
-    def config(self) -> TrainConfig:
-        return self._call("config") if self._live else self._snapshot.config
-
-    @property
-    def running(self) -> bool:
-        return self._live and self._snapshot.state is RunState.RUNNING
-
-    @property
-    def max_steps_per_s(self) -> float | None:
-        return self._speed
-
-    @max_steps_per_s.setter
-    def max_steps_per_s(self, value: float | None) -> None:
-        self._speed = value
-        self._call("set_speed", value)
-
-    def play(self) -> None:
-        if self._live and not self._snapshot.failed:
-            self._call("play")
-
-    def pause(self, state: RunState = RunState.PAUSED, detail: str = "") -> None:
-        self._call("pause", state, detail)
-
-    def step(self, kind: str = "iteration", n: int = 1) -> None:
-        self._call("step", kind, n)
-
-    def update(self, config: TrainConfig) -> bool:
-        return bool(self._call("update", config))
-
-    def reset(self, config: TrainConfig | None = None) -> None:
-        if self._gone and not self._closed:            # the child died: a new one takes over
-            self._attach((config or self._snapshot.config).validate())
-            return
-        self._call("reset", config)
-
     def close(self) -> None:
         if self._closed:
             return
@@ -263,10 +211,6 @@ class ProcessRunner:
         self._frames.close()
 
     # ---- internals --------------------------------------------------------------------------
-    @property
-    def _live(self) -> bool:
-        return not self._closed and not self._gone
-
     def _call(self, name: str, *args: Any) -> Any:
         """Run a Runner method in the child; its ConfigError (or any error) is raised here."""
         if not self._live:

@@ -14,7 +14,6 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
 
 from gancore.sweep_backends import RAY_INSTALL, REPO_ROOT, _start_ray
 
@@ -25,8 +24,9 @@ except ImportError as err:
 
 from gancore.config import TrainConfig
 from gancore.procrunner import COMMANDS
+from gancore.remote import RemoteRun
 from gancore.run import CapacityError
-from gancore.runner import EXPORT_FRAMES, UNWATCHED_S, Runner
+from gancore.runner import UNWATCHED_S, Runner
 from gancore.snapshot import RunState, Snapshot, frozen
 
 __all__ = ["RayRunner", "connect"]
@@ -88,7 +88,7 @@ class _RunActor:
             return self._seq, snap
 
 
-class RayRunner:
+class RayRunner(RemoteRun):
     """The run-handle interface (gancore/run.py), with the run in a Ray actor.
 
     Like the Runner, no method raises a training error; an actor that ends (killed, its node lost)
@@ -125,61 +125,6 @@ class RayRunner:
         self._asked.set()                           # reading this frame asks for the next one
         return self._snapshot
 
-    def latest(self) -> Snapshot:
-        return self._snapshot
-
-    def trained_steps(self) -> int:
-        steps = self._call("trained_steps")
-        return self._snapshot.step if steps is None else steps
-
-    def recorded_steps(self) -> np.ndarray:
-        steps = self._call("recorded_steps")
-        return np.array([self._snapshot.step]) if steps is None else steps
-
-    def frame_at(self, step: int) -> Snapshot:
-        frame = self._call("frame_at", step)
-        return self._snapshot if frame is None else frozen(frame)
-
-    def recording(self, max_frames: int = EXPORT_FRAMES) -> list[Snapshot]:
-        frames = self._call("recording", max_frames)
-        return [self._snapshot] if frames is None else [frozen(f) for f in frames]
-
-    @property
-    def config(self) -> TrainConfig:
-        return self._call("config") if self._live else self._snapshot.config
-
-    @property
-    def running(self) -> bool:
-        return self._live and self._snapshot.state is RunState.RUNNING
-
-    @property
-    def max_steps_per_s(self) -> float | None:
-        return self._speed
-
-    @max_steps_per_s.setter
-    def max_steps_per_s(self, value: float | None) -> None:
-        self._speed = value
-        self._call("set_speed", value)
-
-    def play(self) -> None:
-        if self._live and not self._snapshot.failed:
-            self._call("play")
-
-    def pause(self, state: RunState = RunState.PAUSED, detail: str = "") -> None:
-        self._call("pause", state, detail)
-
-    def step(self, kind: str = "iteration", n: int = 1) -> None:
-        self._call("step", kind, n)
-
-    def update(self, config: TrainConfig) -> bool:
-        return bool(self._call("update", config))
-
-    def reset(self, config: TrainConfig | None = None) -> None:
-        if self._gone and not self._closed:         # the actor ended: a new one takes over
-            self._attach((config or self._snapshot.config).validate())
-            return
-        self._call("reset", config)
-
     def close(self) -> None:
         """Stop the run and end its actor, so its CPU on the cluster is free at once; safe twice."""
         if self._closed:
@@ -191,10 +136,6 @@ class RayRunner:
             ray.kill(self._actor)
 
     # ---- internals --------------------------------------------------------------------------
-    @property
-    def _live(self) -> bool:
-        return not self._closed and not self._gone
-
     def _call(self, name: str, *args: Any) -> Any:
         """Run a Runner method in the actor; its ConfigError (or any error) is raised here."""
         if not self._live:
