@@ -1,6 +1,7 @@
 """Many browser sessions against one server: isolation, the runner cap, and cleanup on close."""
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from conftest import REPO_ROOT, assert_no_exception, wait_for_app
 from playwright.sync_api import Browser, Page, expect
 
 APP = REPO_ROOT / "playground" / "server.py"       # the app as served: page + frame feed
-SESSIONS = 50
+SESSIONS = int(os.environ.get("GAN_SESSIONS", "24"))    # 24 in CI; GAN_SESSIONS=200 for a soak by hand
 BATCH = 2                         # tabs open at once while cycling (2 cores serve them and the browser)
 
 
@@ -82,7 +83,7 @@ def test_the_runner_cap_refuses_a_new_run_clearly_and_leaves_running_ones_alone(
 
 
 @pytest.mark.timeout(900)
-def test_fifty_sessions_opened_and_closed_leave_no_threads_or_memory_behind(streamlit_server, browser):
+def test_many_sessions_opened_and_closed_leave_no_threads_or_memory_behind(streamlit_server, browser):
     url = streamlit_server(APP)
     pid = streamlit_server.pids[url]
     warm = open_page(browser, url)             # imports, caches and the component's files: one-off costs
