@@ -14,8 +14,7 @@ import threading
 import time
 from typing import Any
 
-
-from gancore.sweep_backends import RAY_INSTALL, REPO_ROOT, _start_ray
+from gancore.sweep_backends import RAY_INSTALL, REPO_ROOT, start_ray
 
 try:
     import ray
@@ -45,7 +44,7 @@ def connect(address: str | None) -> None:
     do nothing. A Ray this process already joined (a sweep's, a notebook's) is used as it is."""
     with _connect_lock:
         if not ray.is_initialized():
-            _start_ray(ray, None, address)      # the sweeps' helper: the same runtime_env and errors
+            start_ray(ray, None, address)       # the sweeps' helper: the same runtime_env and errors
 
 
 @ray.remote(num_cpus=1, concurrency_groups={"frames": 1})
