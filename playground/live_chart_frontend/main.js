@@ -11,7 +11,14 @@ const MAX_FPS = (navigator.hardwareConcurrency || 2) > 2 ? 30 : 15;
 const MIN_FRAME_MS = 1000 / MAX_FPS;
 const RETRY_MS = 1000; // after a failed request, ask again this much later
 const HIDDEN_MS = 500; // while the tab is hidden, look at the feed only twice a second
-const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
+// Plotly's own "download plot as a png" saves only what Plotly draws: the axes without the
+// surfaces, samples and arrows of the overlay canvas. Ours saves the picture as it is on screen.
+const PLOTLY_CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  modeBarButtonsToRemove: ["toImage"],
+  modeBarButtonsToAdd: [{ name: "download the picture as PNG", icon: Plotly.Icons.camera, click: () => savePicture() }],
+};
 
 const chart = document.getElementById("chart");
 const overlay = document.getElementById("overlay"); // samples, arrows, manifold: see drawOverlay
@@ -493,3 +500,25 @@ function watchScreen() {
   requestAnimationFrame(watchScreen);
 }
 requestAnimationFrame(watchScreen);
+
+// The plot (Plotly's image of its SVG) with the overlay canvas drawn over it, as one PNG download.
+async function savePicture() {
+  const scale = window.devicePixelRatio || 1;
+  const url = await Plotly.toImage(chart, { format: "png", width: chart.clientWidth, height: chart.clientHeight, scale });
+  const plot = new Image();
+  plot.src = url;
+  await plot.decode();
+  const out = document.createElement("canvas");
+  out.width = plot.width;
+  out.height = plot.height;
+  const ctx = out.getContext("2d");
+  ctx.drawImage(plot, 0, 0);
+  ctx.drawImage(overlay, 0, 0, out.width, out.height);
+  const link = document.createElement("a");
+  link.href = out.toDataURL("image/png");
+  link.download = "gan-playground.png";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  stats.savedPictures = (stats.savedPictures || 0) + 1;
+}

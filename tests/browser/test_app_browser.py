@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 from conftest import REPO_ROOT, assert_no_exception, wait_for_app
 from playwright.sync_api import Page, expect
@@ -211,3 +212,25 @@ def test_a_number_box_shown_again_keeps_its_value(app):
         assert wait_until(lambda: query(page).get("view.arrows") == (["0"] if cycle % 2 == 0 else None))
         assert "data_noise" not in query(page), f"cycle {cycle}: {query(page)}"
     assert_no_exception(page)
+
+
+def test_the_png_download_is_the_picture_on_screen_with_its_points(app, tmp_path):
+    """Plotly's own PNG button saved the axes without the canvas overlay (issue 9): ours saves both."""
+    page = app()
+    page.get_by_role("button", name="Step", exact=True).click()
+    assert wait_until(lambda: step_of(page) == 1)
+    iframe = page.locator(".st-key-view-a iframe")
+    frame = iframe.element_handle().content_frame()
+    frame.wait_for_function("() => window.__liveChart.lastMeta === 1", timeout=40_000)
+    iframe.hover()
+    with page.expect_download(timeout=40_000) as download:
+        frame.locator('[data-title="download the picture as PNG"]').click()
+    path = tmp_path / "picture.png"
+    download.value.save_as(path)
+    from PIL import Image
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3).astype(int)
+    magenta = (pixels[:, 0] > 120) & (pixels[:, 1] < 90) & (pixels[:, 2] > 60)          # G's fakes
+    greenish = (pixels[:, 1] > pixels[:, 0] + 30) & (pixels[:, 1] > pixels[:, 2] + 30)   # D's surface, real points
+    # Plotly's own PNG had neither: the fakes and the surface are on the canvas.
+    assert magenta.sum() > 20 and greenish.sum() > 1000, (magenta.sum(), greenish.sum())
+    assert frame.locator('[data-title="Download plot as a png"]').count() == 0
