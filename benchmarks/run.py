@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from benchmarks import breakdown, browser, compare, dirac, engine, live, memory, scaling, timeline
+from benchmarks import breakdown, browser, compare, dirac, engine, live, load, memory, scaling, sweep, timeline
 from benchmarks.budget import FULL, QUICK, Budget
 from benchmarks.report import Section, machine, print_header, print_section, print_summary, write_json
 from benchmarks.timing import cpu_share
@@ -27,6 +27,8 @@ SECTIONS: dict[str, Callable[[Budget, Args], Section]] = {
     "browser": lambda budget, args: browser.measure(budget),
     "dirac": lambda budget, args: dirac.measure(budget),
     "timeline": lambda budget, args: timeline.measure(budget),
+    "sweep": lambda budget, args: sweep.measure(budget),          # not in the default run: ~4 min
+    "load": lambda budget, args: load.measure(budget),            # not in the default run: ~4 min
     "profile": lambda budget, args: breakdown.measure(budget),      # only with --profile or --only profile
 }
 DEFAULT = ("engine", "live", "compare", "scaling", "memory", "browser", "dirac", "timeline")
