@@ -62,7 +62,7 @@ def test_pause_scrub_back_replay_and_resume(streamlit_server, page: Page):
         f"() => (document.getElementById('chart').layout.annotations || []).some(a => a.text === 'shown' && a.x === {shown})",
         timeout=WAIT_MS)
     page.locator(".st-key-replay button").first.click()                # the recording from its first frame
-    view.wait_for_function("() => window.__liveChart.lastMeta === 0", timeout=WAIT_MS)
+    view.wait_for_function(f"() => window.__liveChart.lastMeta < {latest} / 2", timeout=WAIT_MS, polling=20)
     view.wait_for_function(f"() => window.__liveChart.lastMeta >= {latest}", timeout=WAIT_MS)
     page.locator(".st-key-play button").click()                       # resume: the present again
     expect(slider).to_have_count(0, timeout=WAIT_MS)
