@@ -15,19 +15,12 @@ from gancore.config import ConfigError, TrainConfig
 from gancore.sweep import Stat, check_grid, expand, read_results, run_key, stat, summarise, sweep
 from gancore.sweep_backends import BACKENDS, RAY_INSTALL, train_one
 from gancore.sweep_cli import SweepBar
+from tests.support import one_torch_thread  # noqa: F401 (autouse fixture)
 
 TINY = TrainConfig(g_width=16, d_width=16, batch_size=64)
 TINY_FLAGS = ["--g-width", "16", "--d-width", "16", "--batch-size", "64"]
 STEPS = 30
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # The in-process reference runs: tiny nets gain nothing from a second thread on a busy machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture
