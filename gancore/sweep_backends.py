@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import os
 import sys
+import types
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, TextIO
 
@@ -54,6 +56,22 @@ def _local_worker_started() -> None:
     sys.stderr = _NotATerminal(sys.stderr)
 
 
+@contextlib.contextmanager
+def _no_parent_main() -> Iterator[None]:
+    """While workers spawn, hide the parent's __main__ from multiprocessing.
+
+    A spawned worker re-runs the parent's main script before it takes any work. Under Streamlit
+    that script is the app (it fails outside a session), under pytest it can be whatever AppTest
+    left as __main__; the workers need only gancore, which they import by name.
+    """
+    parent = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = parent
+
+
 # ---- local: a pool of worker processes ------------------------------------------------------
 def run_local(tasks: Sequence[Task], workers: int | None, address: str | None) -> Iterator[Result]:
     """A process pool on this machine, one worker per core by default; workers are reused across runs."""
@@ -69,8 +87,9 @@ def run_local(tasks: Sequence[Task], workers: int | None, address: str | None) -
     waiting, running = collections.deque(tasks), set()
     try:
         while waiting or running:
-            while waiting and len(running) < size:
-                running.add(pool.submit(train_one, *waiting.popleft()))
+            with _no_parent_main():             # a submit may start a worker process
+                while waiting and len(running) < size:
+                    running.add(pool.submit(train_one, *waiting.popleft()))
             done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 yield future.result()

@@ -202,6 +202,18 @@ def test_local_sweep_gives_the_single_runs_and_resumes_only_what_is_missing(tmp_
     assert second.cells == first.cells
 
 
+def test_local_workers_never_run_the_parents_main_script(tmp_path, monkeypatch):
+    """Under Streamlit the parent's __main__ is the app, under pytest whatever AppTest left there:
+    a spawned worker that re-ran it died before training (BrokenProcessPool, seen in CI)."""
+    script = tmp_path / "app.py"
+    script.write_text("raise SystemExit('the parent main script ran in a sweep worker')\n")
+    main = type(sys)("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    summary = sweep(TINY, {"loss": ["minimax"]}, seeds=1, steps=5, workers=1)
+    assert summary.trained == 1 and sys.modules["__main__"] is main
+
+
 # ---- the Ray backend, end to end on a local Ray ----------------------------------------------
 @pytest.mark.timeout(240)
 def test_ray_sweep_gives_the_single_runs_and_leaves_nothing_running():

@@ -12,6 +12,8 @@ import pytest
 from conftest import REPO_ROOT, assert_no_exception, wait_for_app
 from playwright.sync_api import Page, expect
 
+from playground.figures import FAKE_DOT
+
 APP = REPO_ROOT / "playground" / "server.py"       # the app as served: page + frame feed
 SHOTS = Path("/tmp/gan-playground-shots")
 
@@ -179,10 +181,12 @@ def test_view_options_reach_the_feed_and_the_legend_hides_an_overlay_layer(app):
     page.get_by_text("generator's gradient arrows").first.click()
     assert wait_until(lambda: "arrows=0" in (chart_stats(page)["source"] or ""))
     frame = page.locator(".st-key-view-a iframe").element_handle().content_frame()
+    r, g, b = (int(FAKE_DOT[i:i + 2], 16) for i in (1, 3, 5))   # the fakes' dot colour, within 40 per channel
     fake_pixels = "() => { const c = document.getElementById('overlay'); const d = c.getContext('2d')" \
-                  ".getImageData(0, 0, c.width, c.height).data; let n = 0;" \
-                  " for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i+1] < 80 && d[i+2] > 100) n++; return n; }"
-    assert frame.evaluate(fake_pixels) > 50                   # magenta fakes on the canvas
+                  ".getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 0; i < d.length; i += 4)" \
+                  f" if (Math.abs(d[i] - {r}) < 40 && Math.abs(d[i+1] - {g}) < 40 && Math.abs(d[i+2] - {b}) < 40) n++;" \
+                  " return n; }"
+    assert wait_until(lambda: frame.evaluate(fake_pixels) > 50), "no fakes on the canvas"
     frame.locator(".traces", has=frame.locator(".legendtext", has_text="fake G(z)")).locator(".legendtoggle").click()
     assert wait_until(lambda: frame.evaluate(fake_pixels) < 5), "the legend click did not hide the fakes"
     assert_no_exception(page)
@@ -204,7 +208,7 @@ def test_a_number_box_shown_again_keeps_its_value(app):
     page = app("?target=moons")
     page.locator(".st-key-play button").click()
     for cycle in range(3):
-        for target in ("grid25", "gaussian"):
+        for target in ("grid25", "moons"):
             page.locator(f".st-key-pick-{target} button").click()
             assert wait_until(lambda: query(page).get("target") == [target])
         expect(page.locator(".st-key-w-cfg-data_noise input")).to_have_value("0.05", timeout=30_000)

@@ -196,7 +196,8 @@ class Monkey:
 
     def lesson(self) -> str:
         key = self.rng.choice(list(LESSONS))
-        self.page.locator(f"{css_key('lesson-' + key)} button").first.click()
+        # The lessons' expander folds away once a lesson is loaded: a student opens it again first.
+        reveal(self.page, "lesson-" + key).locator("button").first.click()
         state, m = urlstate.lesson_state(key), self.model
         m.a = state.config.to_dict()
         m.b = state.config.replace(**state.b_overrides).to_dict()
