@@ -196,6 +196,7 @@ def write_url(config_a: TrainConfig, overrides: dict, opts: ViewOptions) -> None
 def main() -> None:
     st.set_page_config(page_title="GAN Playground", page_icon="🎲", layout="wide")
     st.html(NO_STALE_FADE)
+    kept.run_started()
     first_visit()
     page = page_picker()
     runs = session_runs()
@@ -218,6 +219,7 @@ def main() -> None:
         points_panel(A)
     with tabs[2]:
         export_panel(runs)
+    kept.run_finished()
 
 
 main()

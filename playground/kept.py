@@ -13,6 +13,7 @@ from typing import Any, Callable
 import streamlit as st
 
 STORE = "_kept"          # session key of {key: value}
+DRAWN, LAST_FULL = "_kept_drawn", "_kept_drawn_full"   # keys bound in this full run, and in the last finished one
 _MISSING = object()
 
 
@@ -39,8 +40,28 @@ def has(key: str) -> bool:
     return key in _store()
 
 
+def run_started() -> None:
+    """Call first in each full run of the page (not in fragment runs)."""
+    st.session_state[DRAWN] = set()
+
+
+def run_finished() -> None:
+    """Call last in each full run; a run cut short by the user's next action never gets here."""
+    st.session_state[LAST_FULL] = st.session_state.get(DRAWN, set())
+
+
+def _on_screen(key: str) -> bool:
+    # Drawn in the last finished full run (or a fragment run since: they add to the same set), or
+    # in the run the user's action cut short. A value for any other widget is the browser's stale
+    # copy of a widget since hidden (seen in Streamlit 1.67 when a click lands mid-run: run B's
+    # fields came back from the previous lesson after compare was toggled on again).
+    return key in st.session_state.get(LAST_FULL, ()) or key in st.session_state.get(DRAWN, ())
+
+
 def _take(key: str, then: Callable[[], None] | None) -> None:
     # on_change runs before the page does: the user's new value is stored before anything reads it.
+    if not _on_screen(key):
+        return                                       # the next bind() puts the kept value back
     _store()[key] = st.session_state[widget_key(key)]
     if then is not None:
         then()
@@ -62,4 +83,5 @@ def bind(key: str, default: Any = _MISSING, then: Callable[[], None] | None = No
     # data_noise went to 0.0 on the second return to a target that shows it). The user's own change
     # has already reached the store through on_change by now, so this never undoes it.
     st.session_state[wkey] = store[key]              # before the widget exists in this run: allowed
+    st.session_state.setdefault(DRAWN, set()).add(key)
     return {"key": wkey, "on_change": _take, "args": (key, then)}
