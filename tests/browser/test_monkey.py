@@ -290,9 +290,12 @@ class Monkey:
             return int(pattern.search(texts[0]).group(1).replace(",", "")) if texts else -1
         before = step()
         deadline = time.monotonic() + SETTLE_S
-        while time.monotonic() < deadline and step() <= before:
+        # The button is read again each time: a Reset just clicked pauses the run, and its rerun
+        # can land after the first look said "Pause".
+        while time.monotonic() < deadline and step() <= before and self.playing():
             time.sleep(0.3)
-        assert step() > before, f"after {len(self.log)} actions ({' | '.join(self.log[-5:])}): status line stuck at {before}"
+        assert step() > before or not self.playing(), \
+            f"after {len(self.log)} actions ({' | '.join(self.log[-5:])}): status line stuck at {before}"
 
 
 ACTION_WEIGHTS: dict[Callable[[Monkey], str], int] = {
