@@ -64,10 +64,10 @@ def _median_range(values: list[float], unit: str, fmt: str) -> tuple[float, str,
 
 def _frame_costs(section: Section, runner: Runner, calls: int, label: str) -> None:
     """Milliseconds per Probe.snapshot, with and without metrics, on a paused runner's trainer."""
-    trainer, probe = runner._trainer, runner._probe
+    probe = runner._probe
     got = in_thread(lambda: time_calls({
-        "with": lambda: probe.snapshot(trainer, "running", 0.0, with_metrics=True),
-        "without": lambda: probe.snapshot(trainer, "running", 0.0, with_metrics=False),
+        "with": lambda: probe.snapshot("running", 0.0, with_metrics=True),
+        "without": lambda: probe.snapshot("running", 0.0, with_metrics=False),
         "encode": lambda: view_json(runner.snapshot()),
     }, calls))
     with_m, without = summarise(got["with"]), summarise(got["without"])

@@ -44,7 +44,7 @@ def _recording(section: Section, budget: Budget, config: TrainConfig) -> None:
     trainer = Trainer(config)
     probe = Probe(trainer)
     timeline = Timeline()
-    first = in_thread(lambda: probe.snapshot(trainer, RunState.RUNNING, 0.0))
+    first = in_thread(lambda: probe.snapshot(RunState.RUNNING, 0.0))
     for step in range(1, MAX_FRAMES):          # nearly full: thinning happens inside the windows
         timeline.record(_fresh(first, -MAX_FRAMES + step))
     w = budget.live_window_s
@@ -81,7 +81,7 @@ def _playing(trainer: Trainer, probe: Probe, timeline: Timeline | None, seconds:
         trainer.iterate()
         if now >= next_frame:
             due = now >= next_metrics
-            snap = probe.snapshot(trainer, RunState.RUNNING, 0.0, with_metrics=due)
+            snap = probe.snapshot(RunState.RUNNING, 0.0, with_metrics=due)
             if timeline is not None:
                 timeline.record(snap)
             next_frame, next_metrics = now + APP_PUBLISH_S, (now + APP_METRICS_S if due else next_metrics)
@@ -111,7 +111,7 @@ def _fresh(snap: Snapshot, step: int) -> Snapshot:
 def _memory(section: Section) -> None:
     trainer = Trainer(SMALL)
     probe = Probe(trainer)
-    snap = probe.snapshot(trainer, RunState.RUNNING, 0.0)     # with D*: the largest frame
+    snap = probe.snapshot(RunState.RUNNING, 0.0)     # with D*: the largest frame
     timeline = Timeline()
     for step in range(LONG_RUN):
         timeline.record(_fresh(snap, 10 * step))

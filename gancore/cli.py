@@ -199,7 +199,7 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
     """
     trainer = Trainer(config)
     probe = Probe(trainer)
-    good = probe.snapshot(trainer, RunState.RUNNING, 0.0)
+    good = probe.snapshot(RunState.RUNNING, 0.0)
     every = max(1, math.ceil(steps / ANIMATION_FRAMES))
     if timeline is not None:
         timeline.record(good)
@@ -216,11 +216,11 @@ def run(config: TrainConfig, steps: int, label: str = "train", timeline: Timelin
                 trainer.iterate()
             trainer.check_weights()
             if trainer.step in (good_at, steps):
-                good = probe.snapshot(trainer, RunState.RUNNING, 0.0)
+                good = probe.snapshot(RunState.RUNNING, 0.0)
                 good_at = trainer.step + min(PROBE_EVERY, trainer.step)
             if timeline is not None and (trainer.step % every == 0 or trainer.step == steps):
                 timeline.record(good if good.step == trainer.step else
-                                probe.snapshot(trainer, RunState.RUNNING, 0.0, with_metrics=False))
+                                probe.snapshot(RunState.RUNNING, 0.0, with_metrics=False))
             bar.show(trainer.step)
     except Diverged as err:
         outcome = (RunState.DIVERGED, f"at step {err.step} ({err.what})")

@@ -183,7 +183,7 @@ class Runner:
         self._timeline = Timeline()
         self._events: list[tuple[int, str]] = []
         self._rate, self._rate_at = 0.0, (self._trainer.step, self._clock())
-        self._snapshot = self._probe.snapshot(self._trainer, RunState.PAUSED, 0.0)
+        self._snapshot = self._probe.snapshot(RunState.PAUSED, 0.0)
         self._timeline.record(self._snapshot)
 
     def _halt(self) -> None:
@@ -200,7 +200,7 @@ class Runner:
     def _publish(self, state: RunState, with_metrics: bool, detail: str = "") -> None:
         self._wanted = False
         rate = self._rate if state is RunState.RUNNING else 0.0
-        snap = self._probe.snapshot(self._trainer, state, rate, with_metrics)
+        snap = self._probe.snapshot(state, rate, with_metrics)
         self._snapshot = dataclasses.replace(snap, detail=detail, events=tuple(self._events))
         self._timeline.record(self._snapshot)
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from gancore.config import LIVE_FIELDS, TrainConfig
+from gancore.config import LIVE_FIELDS, TrainConfig, changed_fields
 from gancore.history import STAT_NAMES, History
 from gancore.losses import LOSSES, gradient_penalty, r1_penalty
 from gancore.nets import make_mlp
@@ -198,7 +198,7 @@ class Trainer:
     def update(self, config: TrainConfig) -> None:
         """Apply new live settings (learning rates, k, loss, ...); optimiser state is kept."""
         config.validate()
-        changed = {n for n, v in config.to_dict().items() if v != self.config.to_dict()[n]}
+        changed = set(changed_fields(self.config, config))
         if changed - LIVE_FIELDS:
             raise StructuralChange(f"needs a fresh run: {', '.join(sorted(changed - LIVE_FIELDS))}")
         betas = (config.adam_beta1, config.adam_beta2)
@@ -219,4 +219,4 @@ def _grad_norm(params) -> torch.Tensor:
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return torch.zeros((), device=params[0].device if params else None)
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+    return torch.nn.utils.get_total_norm(grads)

@@ -35,6 +35,7 @@ class Probe:
     """
 
     def __init__(self, trainer: Trainer):
+        self.trainer = trainer                 # the run it probes: its config, nets and step, read per frame
         t, c = trainer, trainer.config
         rng = np.random.default_rng(t.probe_seed)
         gen = torch.Generator(t.device).manual_seed(t.probe_seed)
@@ -69,9 +70,10 @@ class Probe:
         self.latest_occupancy = self._occupancy()      # rebuilt with the metrics, shared by the frames between
         self.score_scale = ScoreScale()
 
-    def snapshot(self, t: Trainer, state: RunState, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
+    def snapshot(self, state: RunState, steps_per_s: float, with_metrics: bool = True) -> Snapshot:
         """A frame of the run. Metrics, mode occupancy and D* (2,500 fresh fakes) only when asked:
         an ordinary frame runs G on the 512 shown points alone, which keeps the live view cheap."""
+        t = self.trainer
         if self.line is not None:
             return self._line_snapshot(t, state, steps_per_s, with_metrics)
         loss = LOSSES[t.config.loss]

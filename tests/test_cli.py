@@ -60,7 +60,7 @@ def test_reported_numbers_are_the_engines_own_after_training(capsys):
     trainer = Trainer(TrainConfig(g_width=32, d_width=32, batch_size=64, loss="lsgan", seed=7))
     for _ in range(130):
         trainer.iterate()
-    expected = Probe(trainer).snapshot(trainer, RunState.PAUSED, 0.0).last()
+    expected = Probe(trainer).snapshot(RunState.PAUSED, 0.0).last()
     assert expected["modes"] == result["metrics"]["modes"]
     for name in ("js", "kl", "w1", "hq", "loss_d", "loss_g", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"):
         assert result["metrics"][name] == expected[name], name

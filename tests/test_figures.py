@@ -24,7 +24,7 @@ def snapshot(steps: int = 0, trainer: Trainer | None = None, **config):
     probe = Probe(t)
     for _ in range(steps):
         t.iterate()
-    return probe.snapshot(t, RunState.PAUSED, 0.0)
+    return probe.snapshot(RunState.PAUSED, 0.0)
 
 
 @pytest.fixture(scope="module")

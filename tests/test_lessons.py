@@ -415,10 +415,10 @@ def test_claim_d_flattens_to_one_half():
     p = Probe(t)
     for _ in range(100):
         t.iterate()
-    early = p.snapshot(t, RunState.RUNNING, 0.0)
+    early = p.snapshot(RunState.RUNNING, 0.0)
     while t.step < lesson.steps:
         t.iterate()
-    late = p.snapshot(t, RunState.RUNNING, 0.0)
+    late = p.snapshot(RunState.RUNNING, 0.0)
     (early_mean, early_max), (late_mean, late_max) = flatness(early), flatness(late)
     # Measured for seed 0 (seeds 0-7 in brackets). At step 100 D tells p_data from p_g: mean 0.185
     # [0.106-0.185], max 0.311 [0.23-0.31], JS 0.61 [0.44-0.61] ...

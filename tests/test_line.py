@@ -35,7 +35,7 @@ def probe_after(steps: int, **settings):
     p = Probe(t)
     for _ in range(steps):
         t.iterate()
-    return t, p, p.snapshot(t, RunState.RUNNING, 0.0)
+    return t, p, p.snapshot(RunState.RUNNING, 0.0)
 
 
 # ---- the targets ------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_d_star_is_one_half_when_g_samples_p_data():
 
 def test_line_views_cost_about_a_millisecond_a_frame():
     t, p, _ = probe_after(5)
-    best = min(_timed(lambda: p.snapshot(t, RunState.RUNNING, 0.0, with_metrics=False)) for _ in range(20))
+    best = min(_timed(lambda: p.snapshot(RunState.RUNNING, 0.0, with_metrics=False)) for _ in range(20))
     assert best < 0.02                                         # ~1 ms measured; room for a busy machine
 
 
@@ -323,7 +323,7 @@ def test_a_new_frame_changes_only_the_overlay():
     t, p, a = probe_after(3)
     for _ in range(5):
         t.iterate()
-    b = p.snapshot(t, RunState.RUNNING, 0.0)
+    b = p.snapshot(RunState.RUNNING, 0.0)
     fa, fb = (line_view(s, ViewOptions()) for s in (a, b))
     assert json.dumps(_plain(fa["data"])) == json.dumps(_plain(fb["data"]))
     assert {**fa["layout"], "meta": 0} == {**fb["layout"], "meta": 0}

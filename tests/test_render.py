@@ -37,11 +37,11 @@ def timeline() -> Timeline:
     trainer = Trainer(SMALL)
     probe = Probe(trainer)
     frames = Timeline()
-    frames.record(probe.snapshot(trainer, "running", 0.0))
+    frames.record(probe.snapshot("running", 0.0))
     while trainer.step < 110:
         for _ in range(10):
             trainer.iterate()
-        frames.record(probe.snapshot(trainer, "running", 0.0, with_metrics=False))
+        frames.record(probe.snapshot("running", 0.0, with_metrics=False))
     return frames
 
 

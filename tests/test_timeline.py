@@ -27,11 +27,11 @@ def published() -> list[Snapshot]:
     torch.set_num_threads(1)
     trainer = Trainer(SMALL)
     probe = Probe(trainer)
-    frames = [probe.snapshot(trainer, "running", 0.0)]
+    frames = [probe.snapshot("running", 0.0)]
     while trainer.step < 100:
         for _ in range(5):
             trainer.iterate()
-        frames.append(probe.snapshot(trainer, "running", 12.5, with_metrics=trainer.step % 20 == 0))
+        frames.append(probe.snapshot("running", 12.5, with_metrics=trainer.step % 20 == 0))
     return frames
 
 

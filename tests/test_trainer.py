@@ -101,9 +101,9 @@ def test_default_nonsaturating_gan_learns_the_8_gaussian_ring():
     probe = Probe(t)
     for _ in range(1500):
         t.iterate()
-    snap = probe.snapshot(t, RunState.PAUSED, 0.0)
+    snap = probe.snapshot(RunState.PAUSED, 0.0)
     assert snap.metrics["modes"] >= 7
-    assert snap.metrics["js"] < probe.snapshot(Trainer(TrainConfig(seed=0)), RunState.PAUSED, 0).metrics["js"]
+    assert snap.metrics["js"] < Probe(Trainer(TrainConfig(seed=0))).snapshot(RunState.PAUSED, 0).metrics["js"]
 
 
 def test_huge_learning_rate_diverges_and_says_where():
@@ -239,17 +239,17 @@ def test_optimal_d_stays_confident_when_g_misses_narrow_modes_slightly():
     assert h == pytest.approx(0.02)
     at_modes = np.diagonal(d_star)                 # node (x_k, y_k) is mode k's centre
     assert at_modes == pytest.approx(1 / (1 + np.exp(-0.05 ** 2 / (4 * 0.02 ** 2))), abs=0.04)
-    assert probe.snapshot(t, RunState.PAUSED, 0.0).optimal_d_bandwidth <= t.target.std
+    assert probe.snapshot(RunState.PAUSED, 0.0).optimal_d_bandwidth <= t.target.std
 
 
 def test_mode_occupancy_is_recorded_with_the_metrics_only():
     t = Trainer(TrainConfig(**SMALL))
     probe = Probe(t)
-    first = probe.snapshot(t, RunState.PAUSED, 0.0)
+    first = probe.snapshot(RunState.PAUSED, 0.0)
     for _ in range(3):
         t.iterate()
-    probe.snapshot(t, RunState.RUNNING, 0.0, with_metrics=False)          # an ordinary frame adds no row
-    snap = probe.snapshot(t, RunState.RUNNING, 0.0)
+    probe.snapshot(RunState.RUNNING, 0.0, with_metrics=False)          # an ordinary frame adds no row
+    snap = probe.snapshot(RunState.RUNNING, 0.0)
     assert first.mode_occupancy.shape == (1, 8) and snap.mode_occupancy.shape == (2, 8)
     assert list(snap.metric_history["step"]) == [0, 3]            # a row per metrics frame
     with torch.no_grad():
@@ -257,7 +257,7 @@ def test_mode_occupancy_is_recorded_with_the_metrics_only():
     nearest = ((fake[:, None, :] - t.target.centers[None]) ** 2).sum(-1).argmin(1)
     np.testing.assert_allclose(snap.mode_occupancy[-1], np.bincount(nearest, minlength=8) / len(fake))
     moons = Trainer(TrainConfig(target="moons", **SMALL))
-    assert Probe(moons).snapshot(moons, RunState.PAUSED, 0.0).mode_occupancy is None
+    assert Probe(moons).snapshot(RunState.PAUSED, 0.0).mode_occupancy is None
 
 
 def test_metric_floor_is_the_metrics_between_two_real_samples():
@@ -267,7 +267,7 @@ def test_metric_floor_is_the_metrics_between_two_real_samples():
     rng = np.random.default_rng(t.probe_seed)
     first, second = t.target.sample(2500, rng), t.target.sample(2500, rng)
     np.testing.assert_array_equal(probe.real_eval, first)          # the shown points did not move
-    floor = probe.snapshot(t, RunState.PAUSED, 0.0).metric_floor
+    floor = probe.snapshot(RunState.PAUSED, 0.0).metric_floor
     assert floor["js"] == metrics.js_divergence(first, second, t.target.extent, bins=50) > 0
     assert floor["w1"] == metrics.sliced_w1(first, second) > 0
     assert floor["modes"] == 8 and floor["hq"] == pytest.approx(1 - np.exp(-4.5), abs=0.01)
@@ -306,6 +306,6 @@ def test_a_run_trains_and_is_probed_on_cuda():
     probe = Probe(t)
     for _ in range(5):
         t.iterate()
-    snap = probe.snapshot(t, RunState.RUNNING, 0.0)
+    snap = probe.snapshot(RunState.RUNNING, 0.0)
     assert t.noise(4).device.type == "cuda" and np.isfinite(snap.d_surface).all()
     assert snap.last()["d_penalty"] > 0 and snap.mode_occupancy.shape == (1, 8)
