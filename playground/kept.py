@@ -42,12 +42,15 @@ def has(key: str) -> bool:
 
 def run_started() -> None:
     """Call first in each full run of the page (not in fragment runs)."""
-    st.session_state[DRAWN] = set()
+    # After a run that was cut short (a click, an st.rerun) the set keeps growing: what those runs
+    # drew may be on screen, and a click on it is the user's.
+    if st.session_state.get(LAST_FULL) is st.session_state.get(DRAWN):
+        st.session_state[DRAWN] = set()
 
 
 def run_finished() -> None:
-    """Call last in each full run; a run cut short by the user's next action never gets here."""
-    st.session_state[LAST_FULL] = st.session_state.get(DRAWN, set())
+    """Call last in each full run; a run cut short never gets here."""
+    st.session_state[LAST_FULL] = st.session_state.setdefault(DRAWN, set())
 
 
 def _on_screen(key: str) -> bool:

@@ -57,3 +57,14 @@ def test_a_change_that_cuts_a_run_short_is_kept(session):
     new = kept.bind("compare", False)       # drawn by a run the next click cuts short
     user_sets(session, "compare", True, new)
     assert kept.get("compare") is True
+
+
+def test_widgets_drawn_by_runs_cut_short_one_after_another_all_count(session):
+    """An st.rerun or a click can cut several runs short in a row: a widget any of them drew is on screen."""
+    kept.run_started()
+    kept.run_finished()                     # the Dirac page: no view toggles
+    kept.run_started()
+    toggle = kept.bind("view.arrows", True)  # the plane page drew it, then an st.rerun cut the run short
+    kept.run_started()                      # this run is cut short by the click before it reaches the toggle
+    user_sets(session, "view.arrows", False, toggle)
+    assert kept.get("view.arrows") is False

@@ -43,7 +43,7 @@ class Run:
 
     def snapshot(self):
         """What the app would show now: metrics (js, modes, hq, w1) and D's surface."""
-        return self.probe.snapshot(self.trainer, RunState.PAUSED, 0.0)
+        return self.probe.snapshot(RunState.PAUSED, 0.0)
 
     def mean(self, stat: str, first: int, last: int) -> float:
         """Mean of one stat over iterations first..last (1-based, inclusive)."""

@@ -61,6 +61,11 @@ def test_pause_scrub_back_replay_and_resume(streamlit_server, page: Page):
     charts.wait_for_function(
         f"() => (document.getElementById('chart').layout.annotations || []).some(a => a.text === 'shown' && a.x === {shown})",
         timeout=WAIT_MS)
+    # The slowest replay: on a busy machine the first replayed frame can take seconds to reach the
+    # chart, and at a faster speed the first half of a short recording is over by then.
+    page.locator(".st-key-w-replay_speed input[role=combobox]").click()
+    page.get_by_role("option", name="5 frames/s").click()
+    expect(page.locator(".st-key-w-replay_speed input[role=combobox]")).to_have_value("5 frames/s", timeout=WAIT_MS)
     page.locator(".st-key-replay button").first.click()                # the recording from its first frame
     view.wait_for_function(f"() => window.__liveChart.lastMeta < {latest} / 2", timeout=WAIT_MS, polling=20)
     view.wait_for_function(f"() => window.__liveChart.lastMeta >= {latest}", timeout=WAIT_MS)
